@@ -86,9 +86,11 @@ impl<'a> BitReader<'a> {
     }
 
     /// True when the macroblocks of a slice are over: the next 23 bits are zero (the start of
-    /// a start code prefix, ISO/IEC 11172-2 2.4.2.7) or the data is exhausted.
+    /// a start code prefix, ISO/IEC 11172-2 2.4.2.7). Bits past the end of the data read as
+    /// zero, so an exhausted reader is at the end too; a short last macroblock may well fit in
+    /// fewer than 23 bits, so the number of bits left is not a criterion.
     pub fn at_slice_end(&self) -> bool {
-        self.bits_left() < 23 || self.peek(23) == 0
+        self.peek(23) == 0
     }
 }
 

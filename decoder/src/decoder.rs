@@ -151,7 +151,7 @@ impl Decoder {
     }
 
     fn video_has_event(&mut self) -> bool {
-        self.video.has_event()
+        self.video.poll()
     }
 
     fn route(&mut self, event: DemuxEvent) {

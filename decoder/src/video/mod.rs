@@ -1,16 +1,40 @@
 //! MPEG-1 video decoding (ISO/IEC 11172-2).
+//!
+//! [`VideoDecoder`] takes an elementary stream in chunks of any size and hands out pictures in
+//! display order. Internally it frames the stream at start codes, decodes one picture at a time
+//! into one of three reused frame buffers (two references and one B-picture), and reorders.
 
 pub mod frame;
 pub mod header;
 pub mod idct;
+pub mod motion;
+mod picture;
 pub mod tables;
 
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 pub use frame::{Frame, PictureType};
-pub use header::{GopHeader, PictureHeader, SequenceHeader, TimeCode};
+pub use header::{GopHeader, PictureHeader, SequenceHeader, TimeCode, VectorCoding};
 
+use crate::bits::BitReader;
 use crate::error::Error;
+use picture::PictureDecoder;
+
+/// Start code values (the byte after `00 00 01`), ISO/IEC 11172-2 2.4.1 (Table 2.4.1).
+mod start_code {
+    pub const PICTURE: u8 = 0x00;
+    pub const SLICE_FIRST: u8 = 0x01;
+    pub const SLICE_LAST: u8 = 0xAF;
+    pub const USER_DATA: u8 = 0xB2;
+    pub const SEQUENCE_HEADER: u8 = 0xB3;
+    pub const EXTENSION: u8 = 0xB5;
+    pub const SEQUENCE_END: u8 = 0xB7;
+    pub const GROUP: u8 = 0xB8;
+}
+
+/// The largest amount of data one picture may occupy before it is dropped as runaway input.
+const MAX_UNIT_BYTES: usize = 16 << 20;
 
 /// Limits and switches for a [`VideoDecoder`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +57,7 @@ impl Default for VideoConfig {
 /// What the video decoder has to say.
 #[derive(Debug)]
 pub enum VideoEvent<'a> {
-    /// A sequence header was read (the first one, and every one that changes something).
+    /// A sequence header was read (every one, including repeats).
     Sequence(&'a SequenceHeader),
     /// A group-of-pictures header was read.
     Gop(GopHeader),
@@ -43,11 +67,57 @@ pub enum VideoEvent<'a> {
     Error(Error),
 }
 
+/// Queued events; frames and sequence headers are referred to, not copied.
+#[derive(Debug)]
+enum Pending {
+    Sequence,
+    Gop(GopHeader),
+    Frame(usize),
+    Error(Error),
+}
+
+/// Bookkeeping for one of the three frame buffers.
+#[derive(Debug, Default, Clone, Copy)]
+struct SlotInfo {
+    pts: Option<u64>,
+    gop: u32,
+}
+
 /// A push-based MPEG-1 video elementary stream decoder.
 #[derive(Debug, Default)]
 pub struct VideoDecoder {
     config: VideoConfig,
-    events: VecDeque<Error>,
+    /// Buffered elementary-stream bytes.
+    buf: Vec<u8>,
+    /// Absolute stream offset of `buf[0]`.
+    buf_offset: u64,
+    /// Position in `buf` of the start code of the unit being assembled, if one was found.
+    unit_start: Option<usize>,
+    /// Where the search for the end of the current unit resumes.
+    scan: usize,
+    /// PES timestamps: (absolute offset of the PES data, PTS).
+    pts_marks: VecDeque<(u64, u64)>,
+    /// Set by `finish`: treat the end of the buffer as the end of the last unit.
+    at_end: bool,
+    sequence: Option<SequenceHeader>,
+    /// Frame buffers no longer match the sequence header and must be reallocated.
+    needs_alloc: bool,
+    frames: [Option<Frame>; 3],
+    slots: [SlotInfo; 3],
+    /// The older and the newer reference picture (indices into `frames`).
+    forward: Option<usize>,
+    backward: Option<usize>,
+    /// The newer reference, when it has not been output yet.
+    held: Option<usize>,
+    /// GOP counter, and the temporal_reference expected next in the current GOP.
+    gop_count: u32,
+    expected_tr: u16,
+    last_output_pts: Option<u64>,
+    /// Macroblock-decoded flags, reused across pictures.
+    decoded: Vec<bool>,
+    events: VecDeque<Pending>,
+    /// True once a picture was skipped because it could not be decoded (reported once).
+    warned_no_reference: bool,
 }
 
 impl VideoDecoder {
@@ -55,39 +125,408 @@ impl VideoDecoder {
     pub fn new(config: VideoConfig) -> Self {
         VideoDecoder {
             config,
-            events: VecDeque::new(),
+            ..VideoDecoder::default()
         }
     }
 
     /// Adds elementary-stream bytes. `pts` (90 kHz) applies to the first picture that starts in
     /// `data`, as a PES timestamp does.
     pub fn push(&mut self, data: &[u8], pts: Option<u64>) {
-        let _ = (data, pts, self.config);
-    }
-
-    /// The next event, if any. Call until `None` after every `push`.
-    pub fn next_event(&mut self) -> Option<VideoEvent<'_>> {
-        self.events.pop_front().map(VideoEvent::Error)
+        if let Some(pts) = pts {
+            let offset = self.buf_offset + self.buf.len() as u64;
+            self.pts_marks.push_back((offset, pts));
+            if self.pts_marks.len() > 64 {
+                self.pts_marks.pop_front();
+            }
+        }
+        self.buf.extend_from_slice(data);
     }
 
     /// Signals the end of the stream: the last buffered picture is decoded and the held-back
     /// reference picture is released, so that `next_event` yields every remaining frame.
-    pub fn finish(&mut self) {}
+    pub fn finish(&mut self) {
+        self.at_end = true;
+    }
 
-    /// Forgets all state (for a new stream after a reconnect).
+    /// Forgets all state (for a new stream after a reconnect), keeping the configuration.
     pub fn reset(&mut self) {
         *self = VideoDecoder::new(self.config);
     }
 
     /// The sequence header in force, once one has been read.
     pub fn sequence_header(&self) -> Option<&SequenceHeader> {
-        None
+        self.sequence.as_ref()
+    }
+
+    /// Decodes buffered data until an event is ready or more input is needed; true when
+    /// `next_event` will return something.
+    pub fn poll(&mut self) -> bool {
+        while self.events.is_empty() {
+            if !self.process_unit() {
+                break;
+            }
+        }
+        !self.events.is_empty()
+    }
+
+    /// The next event, if any. Call until `None` after every `push` and after `finish`.
+    pub fn next_event(&mut self) -> Option<VideoEvent<'_>> {
+        if !self.poll() {
+            return None;
+        }
+        let event = self.events.pop_front()?;
+        Some(match event {
+            Pending::Gop(gop) => VideoEvent::Gop(gop),
+            Pending::Error(e) => VideoEvent::Error(e),
+            Pending::Sequence => match &self.sequence {
+                Some(s) => VideoEvent::Sequence(s),
+                None => return None,
+            },
+            Pending::Frame(index) => match &self.frames[index] {
+                Some(frame) => VideoEvent::Frame(frame),
+                None => return None,
+            },
+        })
+    }
+
+    /// Frames and handles the next complete unit (header or picture). Returns false when more
+    /// input is needed.
+    fn process_unit(&mut self) -> bool {
+        let start = match self.unit_start {
+            Some(start) => start,
+            None => match find_start_code(&self.buf, self.scan) {
+                Some(start) => {
+                    self.unit_start = Some(start);
+                    self.scan = start + 4;
+                    start
+                }
+                None => {
+                    // Keep a possible partial start code at the end.
+                    let keep_from = self.buf.len().saturating_sub(3);
+                    self.discard_before(keep_from);
+                    self.scan = self.buf.len();
+                    return self.finish_stream();
+                }
+            },
+        };
+        let Some(&code) = self.buf.get(start + 3) else {
+            return self.finish_stream();
+        };
+        let end = match self.find_unit_end(code, start) {
+            Some(end) => end,
+            None if self.at_end => self.buf.len(),
+            None => {
+                if self.buf.len() - start > MAX_UNIT_BYTES {
+                    self.events.push_back(Pending::Error(Error::InvalidData(
+                        "a picture larger than 16 MiB was dropped",
+                    )));
+                    self.discard_before(self.buf.len());
+                    self.unit_start = None;
+                    self.scan = 0;
+                    return true;
+                }
+                return false;
+            }
+        };
+        let unit_offset = self.buf_offset + start as u64;
+        let unit = core::mem::take(&mut self.buf);
+        self.handle_unit(code, &unit[start..end], unit_offset);
+        self.buf = unit;
+        if end < self.buf.len() {
+            self.unit_start = Some(end);
+            self.scan = end + 4;
+        } else {
+            self.unit_start = None;
+            self.scan = end;
+        }
+        // Compact once the consumed part dominates the buffer.
+        if end > 64 * 1024 && end * 2 > self.buf.len() {
+            self.discard_before(end);
+        }
+        true
+    }
+
+    /// At the end of the stream, releases the held reference picture once everything is
+    /// decoded. Returns true when that produced an event.
+    fn finish_stream(&mut self) -> bool {
+        if !self.at_end {
+            return false;
+        }
+        if let Some(held) = self.held.take() {
+            self.output(held);
+            return true;
+        }
+        false
+    }
+
+    /// Drops `buf[..n]`, keeping positions consistent.
+    fn discard_before(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        self.buf.drain(..n);
+        self.buf_offset += n as u64;
+        self.unit_start = self.unit_start.map(|s| s.saturating_sub(n));
+        self.scan = self.scan.saturating_sub(n);
+    }
+
+    /// Finds the start code that ends the unit beginning at `start` with start code `code`.
+    fn find_unit_end(&mut self, code: u8, start: usize) -> Option<usize> {
+        let mut from = self.scan.max(start + 4);
+        loop {
+            let Some(next) = find_start_code(&self.buf, from) else {
+                self.scan = self.buf.len().saturating_sub(3).max(start + 4);
+                return None;
+            };
+            let Some(&next_code) = self.buf.get(next + 3) else {
+                self.scan = next;
+                return None;
+            };
+            // A picture runs on through its slices, user data and extensions.
+            let continues_picture = code == start_code::PICTURE
+                && ((start_code::SLICE_FIRST..=start_code::SLICE_LAST).contains(&next_code)
+                    || next_code == start_code::USER_DATA
+                    || next_code == start_code::EXTENSION);
+            if !continues_picture {
+                return Some(next);
+            }
+            from = next + 4;
+        }
+    }
+
+    fn handle_unit(&mut self, code: u8, unit: &[u8], offset: u64) {
+        let body = &unit[4..];
+        match code {
+            start_code::SEQUENCE_HEADER => self.handle_sequence_header(body),
+            start_code::GROUP => match GopHeader::parse(&mut BitReader::new(body)) {
+                Ok(gop) => {
+                    self.gop_count = self.gop_count.wrapping_add(1);
+                    self.expected_tr = 0;
+                    self.events.push_back(Pending::Gop(gop));
+                }
+                Err(e) => self.events.push_back(Pending::Error(e)),
+            },
+            start_code::PICTURE => {
+                let pts = self.take_pts(offset);
+                self.decode_picture(unit, pts);
+            }
+            start_code::SEQUENCE_END => {
+                // The next sequence may start with an open GOP; release the held reference.
+                if let Some(held) = self.held.take() {
+                    self.output(held);
+                }
+            }
+            0xB9..=0xFF => self.events.push_back(Pending::Error(Error::InvalidData(
+                "system start code inside a video elementary stream",
+            ))),
+            // User data, extensions, stray slices and reserved codes are skipped.
+            _ => {}
+        }
+    }
+
+    /// The PTS of the PES in which the picture starting at `offset` began, if that PES had one
+    /// and no earlier picture took it.
+    fn take_pts(&mut self, offset: u64) -> Option<u64> {
+        let mut pts = None;
+        while let Some(&(mark, value)) = self.pts_marks.front() {
+            if mark > offset {
+                break;
+            }
+            pts = Some(value);
+            self.pts_marks.pop_front();
+        }
+        pts
+    }
+
+    fn handle_sequence_header(&mut self, body: &[u8]) {
+        let header = match SequenceHeader::parse(&mut BitReader::new(body)) {
+            Ok(header) => header,
+            Err(e) => {
+                self.events.push_back(Pending::Error(e));
+                return;
+            }
+        };
+        if u32::from(header.width) > self.config.max_width
+            || u32::from(header.height) > self.config.max_height
+        {
+            self.events
+                .push_back(Pending::Error(Error::PictureTooLarge {
+                    width: u32::from(header.width),
+                    height: u32::from(header.height),
+                }));
+            return;
+        }
+        let size_changed = self
+            .sequence
+            .as_ref()
+            .is_none_or(|old| old.width != header.width || old.height != header.height);
+        if size_changed {
+            // Pictures of the old size are finished: release the held one, drop references.
+            if let Some(held) = self.held.take() {
+                self.output(held);
+            }
+            self.forward = None;
+            self.backward = None;
+            self.needs_alloc = true;
+        }
+        self.sequence = Some(header);
+        self.events.push_back(Pending::Sequence);
+    }
+
+    fn decode_picture(&mut self, unit: &[u8], pts: Option<u64>) {
+        let Some(sequence) = self.sequence.clone() else {
+            self.report_no_reference("picture before the first sequence header was skipped");
+            return;
+        };
+        let mut reader = BitReader::new(&unit[4..]);
+        let header = match PictureHeader::parse(&mut reader) {
+            Ok(header) => header,
+            Err(e) => {
+                self.events.push_back(Pending::Error(e));
+                return;
+            }
+        };
+        if self.needs_alloc {
+            for frame in &mut self.frames {
+                *frame = Some(Frame::new(&sequence));
+            }
+            self.needs_alloc = false;
+        }
+        let is_reference = matches!(header.picture_type, PictureType::I | PictureType::P);
+        let (forward, backward) = match header.picture_type {
+            PictureType::I | PictureType::D => (self.backward, None),
+            PictureType::P => {
+                if self.backward.is_none() {
+                    self.report_no_reference("P-picture without a reference picture was skipped");
+                    return;
+                }
+                (self.backward, None)
+            }
+            PictureType::B => {
+                if self.backward.is_none() || self.forward.is_none() {
+                    self.report_no_reference(
+                        "B-picture without two reference pictures was skipped",
+                    );
+                    return;
+                }
+                (self.forward, self.backward)
+            }
+        };
+        // The target is the one buffer that is neither reference.
+        let Some(target) = (0..3).find(|&i| Some(i) != self.forward && Some(i) != self.backward)
+        else {
+            return;
+        };
+        let Some(mut frame) = self.frames[target].take() else {
+            return;
+        };
+        frame.picture_type = header.picture_type;
+        frame.temporal_reference = header.temporal_reference;
+        if frame.sequence != sequence {
+            frame.sequence = sequence.clone();
+        }
+        let concealed = {
+            let forward_frame = forward.and_then(|i| self.frames[i].as_ref());
+            let backward_frame = backward.and_then(|i| self.frames[i].as_ref());
+            let mut decoder = PictureDecoder::new(
+                header,
+                &sequence.intra_quant_matrix,
+                &sequence.non_intra_quant_matrix,
+                &mut frame,
+                forward_frame,
+                backward_frame,
+                &mut self.decoded,
+            );
+            for (slice_code, slice_data) in slices(unit) {
+                if let Err(e) = decoder.decode_slice(slice_code, slice_data) {
+                    self.events.push_back(Pending::Error(e));
+                }
+            }
+            decoder.conceal_missing()
+        };
+        if concealed > 0 {
+            self.events.push_back(Pending::Error(Error::InvalidData(
+                "macroblocks missing from a picture were concealed from the reference",
+            )));
+        }
+        self.frames[target] = Some(frame);
+        self.slots[target] = SlotInfo {
+            pts,
+            gop: self.gop_count,
+        };
+
+        if is_reference {
+            if let Some(held) = self.held.take() {
+                self.output(held);
+            }
+            self.forward = self.backward;
+            self.backward = Some(target);
+            // Low delay: when nothing can come before this picture in display order, show it
+            // now instead of waiting for the next reference.
+            if header.temporal_reference == self.expected_tr {
+                self.output(target);
+            } else {
+                self.held = Some(target);
+            }
+        } else {
+            self.output(target);
+        }
+    }
+
+    fn report_no_reference(&mut self, message: &'static str) {
+        if !self.warned_no_reference {
+            self.warned_no_reference = true;
+            self.events
+                .push_back(Pending::Error(Error::InvalidData(message)));
+        }
+    }
+
+    /// Queues frame `index` for output, giving it its presentation time.
+    fn output(&mut self, index: usize) {
+        let slot = self.slots[index];
+        let Some(frame) = self.frames[index].as_mut() else {
+            return;
+        };
+        let duration = frame.sequence.frame_duration_ticks();
+        let (pts, from_stream) = match (slot.pts, self.last_output_pts) {
+            (Some(pts), _) => (pts, true),
+            (None, Some(last)) => (last + duration, false),
+            (None, None) => (0, false),
+        };
+        frame.pts = pts;
+        frame.pts_from_stream = from_stream;
+        self.last_output_pts = Some(pts);
+        if slot.gop == self.gop_count {
+            self.expected_tr = (frame.temporal_reference + 1) & 0x3FF;
+        }
+        self.events.push_back(Pending::Frame(index));
     }
 }
 
-impl VideoDecoder {
-    /// True when `next_event` would return something.
-    pub fn has_event(&self) -> bool {
-        !self.events.is_empty()
+/// The position of the first start code prefix `00 00 01` at or after `from`.
+fn find_start_code(buf: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 3 <= buf.len() {
+        let third = buf[i + 2];
+        if third > 1 {
+            i += 3;
+        } else if third == 1 && buf[i + 1] == 0 && buf[i] == 0 {
+            return Some(i);
+        } else {
+            i += 1;
+        }
     }
+    None
+}
+
+/// The slices of a picture unit: (slice start code value, data from after the start code to
+/// the end of the unit; the slice decoder stops at the next start code by itself).
+fn slices(unit: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    let mut from = 4;
+    core::iter::from_fn(move || loop {
+        let at = find_start_code(unit, from)?;
+        let code = *unit.get(at + 3)?;
+        from = at + 4;
+        if (start_code::SLICE_FIRST..=start_code::SLICE_LAST).contains(&code) {
+            return Some((code, &unit[at + 4..]));
+        }
+    })
 }
