@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace. On a fresh Debian/Ubuntu machine with only rustup's Rust it
+# first installs what the tests need, saying what it installs:
+#   - Debian packages: ffmpeg (reference decoder and stream maker for the conformance tests)
+#   - Rust targets: wasm32-unknown-unknown and x86_64-unknown-none (no_std builds)
+# Then: formatting and clippy checks, the no_std builds, and `cargo test --workspace`.
+#
+# Environment:
+#   WASMPEG_CONFORMANCE_DIR        folder of ISO MP2 conformance streams (optional)
+#   WASMPEG_CONFORMANCE_VIDEO_DIR  folder holding big_buck_bunny.mpg (optional)
+#   WASMPEG_SKIP_INSTALL=1         never install anything (fail instead if something is missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: need root (or sudo) to run: $*" >&2; exit 1
+  fi
+}
+
+apt_updated=0
+need_deb() { # need_deb COMMAND PACKAGE...
+  local cmd=$1; shift
+  if command -v "$cmd" >/dev/null 2>&1; then return; fi
+  if [ "${WASMPEG_SKIP_INSTALL:-0}" = 1 ]; then
+    echo "error: '$cmd' is missing; install the Debian package(s): $*" >&2; exit 1
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "error: '$cmd' is missing and this is not a Debian-like system; install: $*" >&2; exit 1
+  fi
+  say "Installing Debian package(s) $* (for '$cmd')"
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need_deb ffmpeg ffmpeg
+need_deb ffprobe ffmpeg
+
+for target in wasm32-unknown-unknown x86_64-unknown-none; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    say "Installing Rust target $target"
+    rustup target add "$target"
+  fi
+done
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "Installing Rust component $component"
+    rustup component add "$component"
+  fi
+done
+
+say "Formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+say "Lints (cargo clippy --all-targets -D warnings)"
+cargo clippy -j2 --workspace --all-targets -- -D warnings
+
+say "no_std builds of the decoder (wasm32-unknown-unknown, x86_64-unknown-none)"
+cargo build -j2 -p wasmpeg --lib --no-default-features --target wasm32-unknown-unknown
+cargo build -j2 -p wasmpeg --lib --no-default-features --target x86_64-unknown-none
+
+say "Tests (cargo test --workspace)"
+cargo test -j2 --workspace
