@@ -103,8 +103,8 @@ mod tests {
         let data = [0b1010_1100, 0xFF, 0x01];
         let mut r = BitReader::new(&data);
         assert_eq!(r.read(3), 0b101);
-        assert_eq!(r.read(7), 0b01100_11);
-        assert_eq!(r.peek(14), 0b111111_00000001);
+        assert_eq!(r.read(7), 0b011_0011);
+        assert_eq!(r.peek(14), 0b11_1111_0000_0001);
         r.skip(14);
         assert!(!r.overrun());
         assert_eq!(r.read(8), 0);

@@ -127,19 +127,16 @@ impl Decoder {
                 });
             }
             // Drain the video decoder before feeding it more, so frames come out promptly.
-            if self.video_has_event() {
+            if self.video.poll() {
                 break;
             }
-            match self.demuxer.next_event() {
-                Some(event) => self.route(event),
-                None => {
-                    if self.finished {
-                        self.finished = false;
-                        self.video.finish();
-                        continue;
-                    }
-                    return None;
-                }
+            if let Some(event) = self.demuxer.next_event() {
+                self.route(event);
+            } else if self.finished {
+                self.finished = false;
+                self.video.finish();
+            } else {
+                return None;
             }
         }
         self.video.next_event().map(|event| match event {
@@ -148,10 +145,6 @@ impl Decoder {
             VideoEvent::Frame(f) => DecoderEvent::Video(f),
             VideoEvent::Error(e) => DecoderEvent::Warning(Warning::Video(e)),
         })
-    }
-
-    fn video_has_event(&mut self) -> bool {
-        self.video.poll()
     }
 
     fn route(&mut self, event: DemuxEvent) {

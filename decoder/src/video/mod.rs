@@ -192,22 +192,18 @@ impl VideoDecoder {
     /// Frames and handles the next complete unit (header or picture). Returns false when more
     /// input is needed.
     fn process_unit(&mut self) -> bool {
-        let start = match self.unit_start {
-            Some(start) => start,
-            None => match find_start_code(&self.buf, self.scan) {
-                Some(start) => {
-                    self.unit_start = Some(start);
-                    self.scan = start + 4;
-                    start
-                }
-                None => {
-                    // Keep a possible partial start code at the end.
-                    let keep_from = self.buf.len().saturating_sub(3);
-                    self.discard_before(keep_from);
-                    self.scan = self.buf.len();
-                    return self.finish_stream();
-                }
-            },
+        let start = if let Some(start) = self.unit_start {
+            start
+        } else if let Some(start) = find_start_code(&self.buf, self.scan) {
+            self.unit_start = Some(start);
+            self.scan = start + 4;
+            start
+        } else {
+            // Keep a possible partial start code at the end.
+            let keep_from = self.buf.len().saturating_sub(3);
+            self.discard_before(keep_from);
+            self.scan = self.buf.len();
+            return self.finish_stream();
         };
         let Some(&code) = self.buf.get(start + 3) else {
             return self.finish_stream();

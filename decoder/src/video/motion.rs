@@ -82,7 +82,7 @@ fn interpolate(src: &[u8], stride: usize, half_x: bool, half_y: bool, size: usiz
         }
         (true, false) => {
             for row in 0..size {
-                let s = &src[row * stride..row * stride + size + 1];
+                let s = &src[row * stride..=row * stride + size];
                 let o = &mut out[row * size..row * size + size];
                 for i in 0..size {
                     o[i] = ((u16::from(s[i]) + u16::from(s[i + 1]) + 1) >> 1) as u8;
@@ -101,8 +101,8 @@ fn interpolate(src: &[u8], stride: usize, half_x: bool, half_y: bool, size: usiz
         }
         (true, true) => {
             for row in 0..size {
-                let a = &src[row * stride..row * stride + size + 1];
-                let b = &src[(row + 1) * stride..(row + 1) * stride + size + 1];
+                let a = &src[row * stride..=row * stride + size];
+                let b = &src[(row + 1) * stride..=(row + 1) * stride + size];
                 let o = &mut out[row * size..row * size + size];
                 for i in 0..size {
                     let sum = u16::from(a[i])
@@ -148,14 +148,14 @@ mod tests {
         predict(r, 8, 8, 1, 0, 8, &mut out);
         assert_eq!(
             u16::from(out[0]),
-            (u16::from(data[8 * 32 + 8]) + u16::from(data[8 * 32 + 9]) + 1) / 2
+            (u16::from(data[8 * 32 + 8]) + u16::from(data[8 * 32 + 9]) + 1) >> 1
         );
         predict(r, 8, 8, -1, -1, 8, &mut out);
         let s: u16 = [7 * 32 + 7, 7 * 32 + 8, 8 * 32 + 7, 8 * 32 + 8]
             .iter()
             .map(|&i| u16::from(data[i]))
             .sum();
-        assert_eq!(u16::from(out[0]), (s + 2) / 4);
+        assert_eq!(u16::from(out[0]), (s + 2) >> 2);
     }
 
     #[test]

@@ -186,26 +186,23 @@ impl<'a> PictureDecoder<'a> {
     fn skipped_macroblock(&mut self, address: usize, state: &mut SliceState) {
         state.dc_predictor = [128; 3];
         let (mb_x, mb_y) = (address % self.mb_width, address / self.mb_width);
-        match self.header.picture_type {
-            PictureType::B => {
-                // Same prediction as the previous macroblock, vectors unchanged.
-                let flags = state.previous_flags & (mb_flags::FORWARD | mb_flags::BACKWARD);
-                let flags = if flags == 0 { mb_flags::FORWARD } else { flags };
-                self.predict_macroblock(
-                    mb_x,
-                    mb_y,
-                    flags,
-                    state.previous_forward,
-                    state.previous_backward,
-                );
-                self.store_prediction(mb_x, mb_y);
-            }
-            _ => {
-                // P (and, illegally, I or D): a copy of the reference at zero motion.
-                state.forward_predictor = (0, 0);
-                if let Some(reference) = self.forward {
-                    copy_macroblock(reference, self.target, mb_x, mb_y);
-                }
+        if self.header.picture_type == PictureType::B {
+            // Same prediction as the previous macroblock, vectors unchanged.
+            let flags = state.previous_flags & (mb_flags::FORWARD | mb_flags::BACKWARD);
+            let flags = if flags == 0 { mb_flags::FORWARD } else { flags };
+            self.predict_macroblock(
+                mb_x,
+                mb_y,
+                flags,
+                state.previous_forward,
+                state.previous_backward,
+            );
+            self.store_prediction(mb_x, mb_y);
+        } else {
+            // P (and, illegally, I or D): a copy of the reference at zero motion.
+            state.forward_predictor = (0, 0);
+            if let Some(reference) = self.forward {
+                copy_macroblock(reference, self.target, mb_x, mb_y);
             }
         }
         self.decoded[address] = true;
@@ -320,10 +317,7 @@ impl<'a> PictureDecoder<'a> {
         }
         let q = state.quantizer_scale;
         let mut n = 1usize;
-        loop {
-            let Some((run, level)) = read_coefficient(r)? else {
-                break;
-            };
+        while let Some((run, level)) = read_coefficient(r)? {
             n += run;
             if n > 63 {
                 self.coeffs = [0; 64];

@@ -4,6 +4,9 @@
 //! Each VLC table is written as the standard lists it: (code length, code bits, value). The
 //! decoder builds nothing at run time; lookups go through the `const` arrays below.
 
+// Codes are grouped in nibbles from the left, as the standard prints them.
+#![allow(clippy::unusual_byte_groupings)]
+
 /// Zigzag scan: the raster position (row * 8 + column) of the n-th coefficient in scan order
 /// (ISO/IEC 11172-2, 2.4.4.1, figure D.30 / "zigzag scanning order").
 pub const ZIGZAG: [u8; 64] = [
