@@ -12,28 +12,30 @@ pub struct PlaneRef<'a> {
     pub height: usize,
 }
 
-/// Forms the prediction of a `size` x `size` block (16 for luma, 8 for chroma) whose top-left
+/// Forms the prediction of a `SIZE` x `SIZE` block (16 for luma, 8 for chroma) whose top-left
 /// corner is at (`x`, `y`) in the plane, displaced by the half-pel vector (`dx`, `dy`), into
-/// `out` (`size` * `size` samples, row-major).
+/// `out`, `out_stride` bytes per row. With `AVERAGE`, the prediction is averaged into what `out`
+/// holds instead ((a + b + 1) / 2, for bidirectional prediction).
 ///
 /// Vectors pointing outside the reference are illegal in MPEG-1; for robustness the reference
 /// is extended by repeating its edge samples instead of reading out of bounds.
-pub fn predict(
+#[inline]
+pub fn predict<const SIZE: usize, const AVERAGE: bool>(
     reference: PlaneRef<'_>,
     x: usize,
     y: usize,
     dx: i32,
     dy: i32,
-    size: usize,
     out: &mut [u8],
+    out_stride: usize,
 ) {
     let half_x = (dx & 1) != 0;
     let half_y = (dy & 1) != 0;
     // Integer part of the displacement, rounding toward minus infinity.
     let sx = x as isize + (dx >> 1) as isize;
     let sy = y as isize + (dy >> 1) as isize;
-    let need_w = size + usize::from(half_x);
-    let need_h = size + usize::from(half_y);
+    let need_w = SIZE + usize::from(half_x);
+    let need_h = SIZE + usize::from(half_y);
     let inside = sx >= 0
         && sy >= 0
         && (sx as usize) + need_w <= reference.stride
@@ -41,13 +43,13 @@ pub fn predict(
         && reference.data.len() >= reference.stride * reference.height;
     if inside {
         let origin = sy as usize * reference.stride + sx as usize;
-        interpolate(
+        interpolate::<SIZE, AVERAGE>(
             &reference.data[origin..],
             reference.stride,
             half_x,
             half_y,
-            size,
             out,
+            out_stride,
         );
     } else {
         // Gather the needed area with clamped coordinates, then interpolate from it.
@@ -65,62 +67,67 @@ pub fn predict(
                     .unwrap_or(128);
             }
         }
-        interpolate(&area, 17, half_x, half_y, size, out);
+        interpolate::<SIZE, AVERAGE>(&area, 17, half_x, half_y, out, out_stride);
     }
+}
+
+/// Stores `value` into `out`, or averages it in with rounding up when `AVERAGE`.
+#[inline(always)]
+fn store<const AVERAGE: bool>(out: &mut u8, value: u16) {
+    *out = if AVERAGE {
+        ((u16::from(*out) + value + 1) >> 1) as u8
+    } else {
+        value as u8
+    };
 }
 
 /// Half-pel interpolation with the standard's rounding: (a + b + 1) / 2 and
 /// (a + b + c + d + 2) / 4.
 #[inline(always)]
-fn interpolate(src: &[u8], stride: usize, half_x: bool, half_y: bool, size: usize, out: &mut [u8]) {
-    match (half_x, half_y) {
-        (false, false) => {
-            for row in 0..size {
-                out[row * size..row * size + size]
-                    .copy_from_slice(&src[row * stride..row * stride + size]);
-            }
-        }
-        (true, false) => {
-            for row in 0..size {
-                let s = &src[row * stride..=row * stride + size];
-                let o = &mut out[row * size..row * size + size];
-                for i in 0..size {
-                    o[i] = ((u16::from(s[i]) + u16::from(s[i + 1]) + 1) >> 1) as u8;
+fn interpolate<const SIZE: usize, const AVERAGE: bool>(
+    src: &[u8],
+    stride: usize,
+    half_x: bool,
+    half_y: bool,
+    out: &mut [u8],
+    out_stride: usize,
+) {
+    let width = SIZE + usize::from(half_x);
+    for row in 0..SIZE {
+        let o = &mut out[row * out_stride..row * out_stride + SIZE];
+        let a = &src[row * stride..row * stride + width];
+        match (half_x, half_y) {
+            (false, false) => {
+                if AVERAGE {
+                    for i in 0..SIZE {
+                        store::<true>(&mut o[i], u16::from(a[i]));
+                    }
+                } else {
+                    o.copy_from_slice(&a[..SIZE]);
                 }
             }
-        }
-        (false, true) => {
-            for row in 0..size {
-                let a = &src[row * stride..row * stride + size];
-                let b = &src[(row + 1) * stride..(row + 1) * stride + size];
-                let o = &mut out[row * size..row * size + size];
-                for i in 0..size {
-                    o[i] = ((u16::from(a[i]) + u16::from(b[i]) + 1) >> 1) as u8;
+            (true, false) => {
+                for i in 0..SIZE {
+                    store::<AVERAGE>(&mut o[i], (u16::from(a[i]) + u16::from(a[i + 1]) + 1) >> 1);
                 }
             }
-        }
-        (true, true) => {
-            for row in 0..size {
-                let a = &src[row * stride..=row * stride + size];
-                let b = &src[(row + 1) * stride..=(row + 1) * stride + size];
-                let o = &mut out[row * size..row * size + size];
-                for i in 0..size {
+            (false, true) => {
+                let b = &src[(row + 1) * stride..(row + 1) * stride + SIZE];
+                for i in 0..SIZE {
+                    store::<AVERAGE>(&mut o[i], (u16::from(a[i]) + u16::from(b[i]) + 1) >> 1);
+                }
+            }
+            (true, true) => {
+                let b = &src[(row + 1) * stride..=(row + 1) * stride + SIZE];
+                for i in 0..SIZE {
                     let sum = u16::from(a[i])
                         + u16::from(a[i + 1])
                         + u16::from(b[i])
                         + u16::from(b[i + 1]);
-                    o[i] = ((sum + 2) >> 2) as u8;
+                    store::<AVERAGE>(&mut o[i], (sum + 2) >> 2);
                 }
             }
         }
-    }
-}
-
-/// Averages a second prediction into the first with rounding up: (a + b + 1) / 2, as for
-/// bidirectionally predicted macroblocks.
-pub fn average_into(acc: &mut [u8], other: &[u8]) {
-    for (a, &b) in acc.iter_mut().zip(other) {
-        *a = ((u16::from(*a) + u16::from(b) + 1) >> 1) as u8;
     }
 }
 
@@ -143,14 +150,14 @@ mod tests {
             height: 32,
         };
         let mut out = [0u8; 64];
-        predict(r, 8, 8, 2, -2, 8, &mut out);
+        predict::<8, false>(r, 8, 8, 2, -2, &mut out, 8);
         assert_eq!(out[0], data[7 * 32 + 9]);
-        predict(r, 8, 8, 1, 0, 8, &mut out);
+        predict::<8, false>(r, 8, 8, 1, 0, &mut out, 8);
         assert_eq!(
             u16::from(out[0]),
             (u16::from(data[8 * 32 + 8]) + u16::from(data[8 * 32 + 9]) + 1) >> 1
         );
-        predict(r, 8, 8, -1, -1, 8, &mut out);
+        predict::<8, false>(r, 8, 8, -1, -1, &mut out, 8);
         let s: u16 = [7 * 32 + 7, 7 * 32 + 8, 8 * 32 + 7, 8 * 32 + 8]
             .iter()
             .map(|&i| u16::from(data[i]))
@@ -167,7 +174,7 @@ mod tests {
             height: 16,
         };
         let mut out = [0u8; 256];
-        predict(r, 0, 0, -1000, 1000, 16, &mut out);
+        predict::<16, false>(r, 0, 0, -1000, 1000, &mut out, 16);
         assert!(out.iter().all(|&v| v == data[15 * 16]));
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use super::frame::{Frame, PictureType};
 use super::header::{PictureHeader, VectorCoding};
 use super::idct::{idct, idct_dc_only};
-use super::motion::{average_into, predict, PlaneRef};
+use super::motion::{predict, PlaneRef};
 use super::tables::{
     mb_flags, VlcEntry, CODED_BLOCK_PATTERN_LUT, DCT_COEFF_LUT_LONG, DCT_COEFF_LUT_MEDIUM,
     DCT_COEFF_LUT_SHORT, DCT_DC_SIZE_CHROMINANCE_LUT, DCT_DC_SIZE_LUMINANCE_LUT, DCT_END_OF_BLOCK,
@@ -37,10 +37,6 @@ pub(crate) struct PictureDecoder<'a> {
     decoded: &'a mut Vec<bool>,
     /// Coefficients of the block being decoded; all zero between blocks.
     coeffs: [i32; 64],
-    /// Prediction of the current macroblock.
-    pred_luma: [u8; 256],
-    pred_cb: [u8; 64],
-    pred_cr: [u8; 64],
 }
 
 /// Per-slice prediction state, reset at every slice start.
@@ -108,9 +104,6 @@ impl<'a> PictureDecoder<'a> {
             mb_height,
             decoded,
             coeffs: [0; 64],
-            pred_luma: [0; 256],
-            pred_cb: [0; 64],
-            pred_cr: [0; 64],
         }
     }
 
@@ -197,7 +190,6 @@ impl<'a> PictureDecoder<'a> {
                 state.previous_forward,
                 state.previous_backward,
             );
-            self.store_prediction(mb_x, mb_y);
         } else {
             // P (and, illegally, I or D): a copy of the reference at zero motion.
             state.forward_predictor = (0, 0);
@@ -274,16 +266,10 @@ impl<'a> PictureDecoder<'a> {
             flags
         };
         self.predict_macroblock(mb_x, mb_y, prediction_flags, forward, backward);
-        if pattern == 0 {
-            self.store_prediction(mb_x, mb_y);
-            return Ok(());
-        }
         for block in 0..6 {
             if pattern & (0b10_0000 >> block) != 0 {
                 let dc_only = self.non_intra_block(r, state.quantizer_scale)?;
                 self.put_block(mb_x, mb_y, block, Some(dc_only));
-            } else {
-                self.put_prediction_block(mb_x, mb_y, block);
             }
         }
         Ok(())
@@ -362,8 +348,8 @@ impl<'a> PictureDecoder<'a> {
         Ok(dc_only)
     }
 
-    /// Forms the motion-compensated prediction of a macroblock into the target picture's
-    /// macroblock area (later overwritten by coded blocks where the residual is added).
+    /// Forms the motion-compensated prediction of a macroblock directly in the target picture
+    /// (coded blocks then add their residual in place).
     fn predict_macroblock(
         &mut self,
         mb_x: usize,
@@ -372,66 +358,32 @@ impl<'a> PictureDecoder<'a> {
         forward: Vector,
         backward: Vector,
     ) {
-        let use_forward = flags & mb_flags::FORWARD != 0;
-        let use_backward = flags & mb_flags::BACKWARD != 0;
-        let refs = [
-            if use_forward {
-                self.forward.map(|f| (f, forward))
-            } else {
-                None
-            },
-            if use_backward {
-                self.backward.map(|b| (b, backward))
-            } else {
-                None
-            },
-        ];
-        let mut luma = [0u8; 256];
-        let mut cb = [0u8; 64];
-        let mut cr = [0u8; 64];
-        let mut scratch_luma = [0u8; 256];
-        let mut scratch_cb = [0u8; 64];
-        let mut scratch_cr = [0u8; 64];
-        let mut have = false;
-        for (reference, vector) in refs.into_iter().flatten() {
-            let (l, b, r) = if have {
-                (&mut scratch_luma, &mut scratch_cb, &mut scratch_cr)
-            } else {
-                (&mut luma, &mut cb, &mut cr)
-            };
-            predict_from(reference, mb_x, mb_y, vector, l, b, r);
-            if have {
-                average_into(&mut luma, &scratch_luma);
-                average_into(&mut cb, &scratch_cb);
-                average_into(&mut cr, &scratch_cr);
+        let forward = (flags & mb_flags::FORWARD != 0)
+            .then_some(self.forward)
+            .flatten()
+            .map(|f| (f, forward));
+        let backward = (flags & mb_flags::BACKWARD != 0)
+            .then_some(self.backward)
+            .flatten()
+            .map(|b| (b, backward));
+        match (forward, backward) {
+            (Some((f, v)), Some((b, w))) => {
+                predict_from::<false>(f, self.target, mb_x, mb_y, v);
+                predict_from::<true>(b, self.target, mb_x, mb_y, w);
             }
-            have = true;
+            (Some((reference, v)), None) | (None, Some((reference, v))) => {
+                predict_from::<false>(reference, self.target, mb_x, mb_y, v);
+            }
+            (None, None) => fill_macroblock(self.target, mb_x, mb_y, 128),
         }
-        if !have {
-            // No usable reference (stream started on a P or B picture): mid grey.
-            luma.fill(128);
-            cb.fill(128);
-            cr.fill(128);
-        }
-        self.pred_luma = luma;
-        self.pred_cb = cb;
-        self.pred_cr = cr;
     }
 
-    /// Writes block `block` of a macroblock: the IDCT of `self.coeffs`, added to the prediction
-    /// for inter blocks (`dc_only` says whether the block has only a DC coefficient), written
-    /// as is for intra blocks (`None`). Leaves `self.coeffs` zeroed.
+    /// Writes block `block` of a macroblock from `self.coeffs`: for intra blocks (`None`) the
+    /// IDCT output itself, for inter blocks the IDCT output added to the prediction already in
+    /// the picture (`Some(dc_only)` says whether only the DC coefficient is set). Leaves
+    /// `self.coeffs` zeroed.
     fn put_block(&mut self, mb_x: usize, mb_y: usize, block: usize, inter_dc_only: Option<bool>) {
         let (plane, stride, x, y) = block_position(self.target, mb_x, mb_y, block);
-        let (pred, pred_stride, pred_offset) = match block {
-            0..=3 => (
-                &self.pred_luma[..],
-                16,
-                (block >> 1) * 128 + (block & 1) * 8,
-            ),
-            4 => (&self.pred_cb[..], 8, 0),
-            _ => (&self.pred_cr[..], 8, 0),
-        };
         let dest = &mut plane[y * stride + x..];
         let dc_only = match inter_dc_only {
             Some(dc_only) => dc_only,
@@ -443,10 +395,8 @@ impl<'a> PictureDecoder<'a> {
             for row in 0..8 {
                 let out = &mut dest[row * stride..row * stride + 8];
                 if inter_dc_only.is_some() {
-                    let p =
-                        &pred[pred_offset + row * pred_stride..pred_offset + row * pred_stride + 8];
-                    for (o, &p) in out.iter_mut().zip(p) {
-                        *o = clamp_pixel(i32::from(p) + value);
+                    for o in out.iter_mut() {
+                        *o = clamp_pixel(i32::from(*o) + value);
                     }
                 } else {
                     out.fill(clamp_pixel(value));
@@ -459,9 +409,8 @@ impl<'a> PictureDecoder<'a> {
             let out = &mut dest[row * stride..row * stride + 8];
             let residual = &self.coeffs[row * 8..row * 8 + 8];
             if inter_dc_only.is_some() {
-                let p = &pred[pred_offset + row * pred_stride..pred_offset + row * pred_stride + 8];
-                for ((o, &p), &r) in out.iter_mut().zip(p).zip(residual) {
-                    *o = clamp_pixel(i32::from(p) + r);
+                for (o, &r) in out.iter_mut().zip(residual) {
+                    *o = clamp_pixel(i32::from(*o) + r);
                 }
             } else {
                 for (o, &r) in out.iter_mut().zip(residual) {
@@ -470,32 +419,6 @@ impl<'a> PictureDecoder<'a> {
             }
         }
         self.coeffs = [0; 64];
-    }
-
-    /// Writes block `block` of the prediction unchanged (a block with no coefficients).
-    fn put_prediction_block(&mut self, mb_x: usize, mb_y: usize, block: usize) {
-        let (plane, stride, x, y) = block_position(self.target, mb_x, mb_y, block);
-        let (pred, pred_stride, pred_offset) = match block {
-            0..=3 => (
-                &self.pred_luma[..],
-                16,
-                (block >> 1) * 128 + (block & 1) * 8,
-            ),
-            4 => (&self.pred_cb[..], 8, 0),
-            _ => (&self.pred_cr[..], 8, 0),
-        };
-        for row in 0..8 {
-            let start = (y + row) * stride + x;
-            let p = pred_offset + row * pred_stride;
-            plane[start..start + 8].copy_from_slice(&pred[p..p + 8]);
-        }
-    }
-
-    /// Writes the whole macroblock prediction (a macroblock without coded blocks).
-    fn store_prediction(&mut self, mb_x: usize, mb_y: usize) {
-        for block in 0..6 {
-            self.put_prediction_block(mb_x, mb_y, block);
-        }
     }
 }
 
@@ -519,58 +442,67 @@ fn block_position(
     }
 }
 
-/// Predicts the three components of a macroblock from one reference picture.
-fn predict_from(
+/// Predicts the three components of a macroblock from one reference picture into `target`,
+/// or averages that prediction into what `target` holds with `AVERAGE`.
+fn predict_from<const AVERAGE: bool>(
     reference: &Frame,
+    target: &mut Frame,
     mb_x: usize,
     mb_y: usize,
     vector: Vector,
-    luma: &mut [u8; 256],
-    cb: &mut [u8; 64],
-    cr: &mut [u8; 64],
 ) {
-    let chroma_height = reference.coded_height as usize / 2;
-    predict(
+    if reference.y_stride != target.y_stride || reference.coded_height != target.coded_height {
+        return;
+    }
+    let luma_height = reference.coded_height as usize;
+    let (y_stride, c_stride) = (target.y_stride, target.c_stride);
+    predict::<16, AVERAGE>(
         PlaneRef {
             data: &reference.y,
-            stride: reference.y_stride,
-            height: reference.coded_height as usize,
+            stride: y_stride,
+            height: luma_height,
         },
         mb_x * 16,
         mb_y * 16,
         vector.x,
         vector.y,
-        16,
-        luma,
+        &mut target.y[mb_y * 16 * y_stride + mb_x * 16..],
+        y_stride,
     );
     // Chroma vectors are the luma vectors halved, truncating toward zero (2.4.4.2).
     let (cx, cy) = (vector.x / 2, vector.y / 2);
-    predict(
-        PlaneRef {
-            data: &reference.cb,
-            stride: reference.c_stride,
-            height: chroma_height,
-        },
-        mb_x * 8,
-        mb_y * 8,
-        cx,
-        cy,
-        8,
-        cb,
-    );
-    predict(
-        PlaneRef {
-            data: &reference.cr,
-            stride: reference.c_stride,
-            height: chroma_height,
-        },
-        mb_x * 8,
-        mb_y * 8,
-        cx,
-        cy,
-        8,
-        cr,
-    );
+    let chroma_origin = mb_y * 8 * c_stride + mb_x * 8;
+    for (source, dest) in [
+        (&reference.cb, &mut target.cb),
+        (&reference.cr, &mut target.cr),
+    ] {
+        predict::<8, AVERAGE>(
+            PlaneRef {
+                data: source,
+                stride: c_stride,
+                height: luma_height / 2,
+            },
+            mb_x * 8,
+            mb_y * 8,
+            cx,
+            cy,
+            &mut dest[chroma_origin..],
+            c_stride,
+        );
+    }
+}
+
+/// Sets a whole macroblock to one value (prediction when no reference exists).
+fn fill_macroblock(target: &mut Frame, mb_x: usize, mb_y: usize, value: u8) {
+    for row in 0..16 {
+        let start = (mb_y * 16 + row) * target.y_stride + mb_x * 16;
+        target.y[start..start + 16].fill(value);
+    }
+    for row in 0..8 {
+        let start = (mb_y * 8 + row) * target.c_stride + mb_x * 8;
+        target.cb[start..start + 8].fill(value);
+        target.cr[start..start + 8].fill(value);
+    }
 }
 
 /// Copies one macroblock (luma and chroma) from `source` to `target` at the same position.
