@@ -297,6 +297,8 @@ impl<'a> PictureDecoder<'a> {
             };
             state.dc_predictor[component] += differential;
         }
+        // A block mean is 0..=255; damaged differentials can push the predictor outside.
+        state.dc_predictor[component] = state.dc_predictor[component].clamp(0, 255);
         self.coeffs[0] = state.dc_predictor[component] * 8;
         if self.header.picture_type == PictureType::D {
             return Ok(());
