@@ -231,7 +231,10 @@ impl State {
 
 /// True for the decoder's "this is not a container I know" signal.
 fn is_unknown_container(w: &Warning) -> bool {
-    matches!(w, Warning::Video(Error::UnknownContainer))
+    matches!(
+        w,
+        Warning::Demux(DemuxWarning::UnknownContainer) | Warning::Video(Error::UnknownContainer)
+    )
 }
 
 /// A one-line description of a stream.
