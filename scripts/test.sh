@@ -3,12 +3,15 @@
 # first installs what the tests need, saying what it installs:
 #   - Debian packages: ffmpeg (reference decoder and stream maker for the conformance tests)
 #   - Rust targets: wasm32-unknown-unknown and x86_64-unknown-none (no_std builds)
-# Then: formatting and clippy checks, the no_std builds, and `cargo test --workspace`.
+#   - cargo-fuzz (cargo install), for a short coverage-guided fuzz run of the decoder
+# Then: formatting and clippy checks, the no_std builds, `cargo test --workspace`, and the fuzz
+# smoke run.
 #
 # Environment:
 #   WASMPEG_CONFORMANCE_DIR        folder of ISO MP2 conformance streams (optional)
 #   WASMPEG_CONFORMANCE_VIDEO_DIR  folder holding big_buck_bunny.mpg (optional)
 #   WASMPEG_SKIP_INSTALL=1         never install anything (fail instead if something is missing)
+#   WASMPEG_FUZZ_SECONDS           seconds per fuzz target (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,4 +65,14 @@ cargo build -j2 -p wasmpeg --lib --no-default-features --target wasm32-unknown-u
 cargo build -j2 -p wasmpeg --lib --no-default-features --target x86_64-unknown-none
 
 say "Tests (cargo test --workspace)"
-cargo test -j2 --workspace
+test_log=$(mktemp)
+trap 'rm -f "$test_log"' EXIT
+cargo test -j2 --workspace 2>&1 | tee "$test_log"
+passed=$(grep -E '^test result:' "$test_log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+failed=$(grep -E '^test result:' "$test_log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+
+say "Fuzz smoke run (scripts/fuzz.sh, ${WASMPEG_FUZZ_SECONDS:-20} s per target; longer runs: scripts/fuzz.sh 600)"
+./scripts/fuzz.sh "${WASMPEG_FUZZ_SECONDS:-20}"
+
+# One closing line for every runner above (cargo test stops the script on any failure).
+echo "tests: ${passed} passed, ${failed} failed"
