@@ -2,11 +2,14 @@
 # bench/compare.sh - video decode speed of wasmpeg compared with ffmpeg (one thread).
 #
 # Usage:
-#   bench/compare.sh [-r ROUNDS] [FILE...]
+#   bench/compare.sh [-r ROUNDS] [-x REPEAT] [FILE...]
 #
 #   FILE     MPEG streams to decode (default: fixtures/bench_480p_bf2.ts,
 #            fixtures/bench_720p_bf0.ts, fixtures/bench_1080p_bf2.ts; missing ones are skipped)
 #   -r N     number of rounds (default 5, or $ROUNDS)
+#   -x N     decode each FILE repeated N times back to back (default 10, or $REPEAT), so that
+#            each run lasts long enough for process start-up (about 70 ms for ffmpeg) not to
+#            dominate; the repeated file is a plain concatenation, which both tools decode
 #   $JOBS    cargo build jobs (default 2)
 #
 # What is measured: wall-clock time of whole commands, start to exit, taken with
@@ -27,15 +30,21 @@
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
+REPEAT=${REPEAT:-10}
 JOBS=${JOBS:-2}
-while getopts "r:h" opt; do
+while getopts "r:x:h" opt; do
     case $opt in
         r) ROUNDS=$OPTARG ;;
+        x) REPEAT=$OPTARG ;;
         h) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: $0 [-r ROUNDS] [FILE...]" >&2; exit 2 ;;
+        *) echo "usage: $0 [-r ROUNDS] [-x REPEAT] [FILE...]" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
+if ! [[ $REPEAT =~ ^[1-9][0-9]*$ ]]; then
+    echo "compare.sh: REPEAT must be a positive whole number, got '$REPEAT'" >&2
+    exit 2
+fi
 if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
     echo "compare.sh: ROUNDS must be a positive whole number, got '$ROUNDS'" >&2
     exit 2
@@ -69,6 +78,14 @@ WASMPEG="$TARGET_DIR/release/wasmpeg"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+if [ "$REPEAT" -gt 1 ]; then
+    echo "== repeating each input $REPEAT times" >&2
+    for i in "${!FILES[@]}"; do
+        repeated="$TMP/$(basename "${FILES[$i]}")"
+        for ((k = 0; k < REPEAT; k++)); do cat "${FILES[$i]}"; done > "$repeated"
+        FILES[$i]=$repeated
+    done
+fi
 TIMES="$TMP/times"   # lines: file-index tool round nanoseconds
 COUNTS="$TMP/counts" # lines: file-index tool frames
 : >"$TIMES"
