@@ -36,6 +36,9 @@ mod start_code {
 /// The largest amount of data one picture may occupy before it is dropped as runaway input.
 const MAX_UNIT_BYTES: usize = 16 << 20;
 
+/// The most PES timestamps kept waiting for their pictures.
+const MAX_PTS_MARKS: usize = 1 << 16;
+
 /// Limits and switches for a [`VideoDecoder`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VideoConfig {
@@ -134,10 +137,11 @@ impl VideoDecoder {
     pub fn push(&mut self, data: &[u8], pts: Option<u64>) {
         if let Some(pts) = pts {
             let offset = self.buf_offset + self.buf.len() as u64;
-            self.pts_marks.push_back((offset, pts));
-            if self.pts_marks.len() > 64 {
+            // Bounded, but far beyond what one buffered picture can hold.
+            if self.pts_marks.len() >= MAX_PTS_MARKS {
                 self.pts_marks.pop_front();
             }
+            self.pts_marks.push_back((offset, pts));
         }
         self.buf.extend_from_slice(data);
     }
@@ -199,10 +203,10 @@ impl VideoDecoder {
             self.scan = start + 4;
             start
         } else {
-            // Keep a possible partial start code at the end.
+            // Keep a possible partial start code at the end and look at it again next time.
             let keep_from = self.buf.len().saturating_sub(3);
             self.discard_before(keep_from);
-            self.scan = self.buf.len();
+            self.scan = 0;
             return self.finish_stream();
         };
         let Some(&code) = self.buf.get(start + 3) else {
@@ -525,4 +529,145 @@ fn slices(unit: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
             return Some((code, &unit[at + 4..]));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    /// I and P pictures only (2 I, 258 P), 128x96, 25 fps.
+    const IP_STREAM: &[u8] = include_bytes!("../../../fixtures/longgop_g250_128x96.m1v");
+    /// I, P and B pictures, 16x16, 25 fps.
+    const IPB_STREAM: &[u8] = include_bytes!("../../../fixtures/tiny_16x16.m1v");
+
+    fn picture_starts(stream: &[u8]) -> Vec<usize> {
+        let mut starts = vec![];
+        let mut from = 0;
+        while let Some(at) = find_start_code(stream, from) {
+            if stream.get(at + 3) == Some(&start_code::PICTURE) {
+                starts.push(at);
+            }
+            from = at + 3;
+        }
+        starts
+    }
+
+    /// Collects (picture type, temporal reference, pts, pts_from_stream) of every frame.
+    fn drain(decoder: &mut VideoDecoder, out: &mut Vec<(PictureType, u16, u64, bool)>) {
+        while let Some(event) = decoder.next_event() {
+            if let VideoEvent::Frame(f) = event {
+                out.push((
+                    f.picture_type,
+                    f.temporal_reference,
+                    f.pts,
+                    f.pts_from_stream,
+                ));
+            }
+        }
+    }
+
+    #[test]
+    fn reference_pictures_come_out_without_waiting_for_the_next_one() {
+        let starts = picture_starts(IP_STREAM);
+        assert_eq!(starts.len(), 260);
+        let mut decoder = VideoDecoder::new(VideoConfig::default());
+        let mut frames = vec![];
+        let mut pushed = 0;
+        for (k, &next) in starts.iter().enumerate().skip(1) {
+            // Everything up to and including the start code of picture k: picture k - 1 is
+            // complete, so it must be out (no reordering delay on an I/P stream).
+            decoder.push(&IP_STREAM[pushed..next + 4], None);
+            pushed = next + 4;
+            drain(&mut decoder, &mut frames);
+            assert_eq!(frames.len(), k, "after the start code of picture {k}");
+        }
+        decoder.push(&IP_STREAM[pushed..], None);
+        decoder.finish();
+        drain(&mut decoder, &mut frames);
+        assert_eq!(frames.len(), 260);
+    }
+
+    #[test]
+    fn b_pictures_are_reordered_and_timestamps_extrapolated() {
+        let mut decoder = VideoDecoder::new(VideoConfig::default());
+        let mut frames = vec![];
+        for byte in IPB_STREAM.chunks(1) {
+            decoder.push(byte, None);
+            drain(&mut decoder, &mut frames);
+        }
+        decoder.finish();
+        drain(&mut decoder, &mut frames);
+        assert_eq!(frames.len(), 50);
+        // Display order: temporal references count up within each GOP.
+        for pair in frames.windows(2) {
+            let (a, b) = (pair[0].1, pair[1].1);
+            assert!(b == a + 1 || b == 0, "temporal_reference {a} then {b}");
+        }
+        // No PES timestamps: 25 fps gives 3600 ticks per frame, in display order.
+        for (i, frame) in frames.iter().enumerate() {
+            assert_eq!(frame.2, i as u64 * 3600);
+            assert!(!frame.3);
+        }
+        let counts = |t| frames.iter().filter(|f| f.0 == t).count();
+        assert_eq!(
+            (
+                counts(PictureType::I),
+                counts(PictureType::P),
+                counts(PictureType::B)
+            ),
+            (5, 13, 32)
+        );
+    }
+
+    #[test]
+    fn stream_timestamps_go_to_the_picture_that_starts_after_them() {
+        let starts = picture_starts(IP_STREAM);
+        let mut decoder = VideoDecoder::new(VideoConfig::default());
+        // Give every third picture a PTS; the others are extrapolated from it.
+        let mut pushed = 0;
+        for (k, &start) in starts.iter().enumerate().skip(1) {
+            let pts = (k % 3 == 1).then_some(90_000 + k as u64 * 3600);
+            decoder.push(&IP_STREAM[pushed..start], None);
+            pushed = start;
+            if let Some(pts) = pts {
+                // This piece begins with picture k's start code.
+                decoder.push(&IP_STREAM[pushed..pushed + 4], Some(pts));
+                pushed += 4;
+            }
+        }
+        decoder.push(&IP_STREAM[pushed..], None);
+        decoder.finish();
+        let mut frames = vec![];
+        drain(&mut decoder, &mut frames);
+        assert_eq!(frames.len(), 260);
+        for (k, frame) in frames.iter().enumerate().skip(1) {
+            assert_eq!(frame.2, 90_000 + k as u64 * 3600, "frame {k}");
+            assert_eq!(frame.3, k % 3 == 1, "frame {k}");
+        }
+    }
+
+    #[test]
+    fn pictures_above_the_size_limit_are_refused() {
+        let mut decoder = VideoDecoder::new(VideoConfig {
+            max_width: 64,
+            max_height: 64,
+        });
+        decoder.push(IP_STREAM, None);
+        decoder.finish();
+        let mut too_large = 0;
+        let mut frames = 0;
+        while let Some(event) = decoder.next_event() {
+            match event {
+                VideoEvent::Error(Error::PictureTooLarge {
+                    width: 128,
+                    height: 96,
+                }) => too_large += 1,
+                VideoEvent::Frame(_) => frames += 1,
+                _ => {}
+            }
+        }
+        assert!(too_large >= 1);
+        assert_eq!(frames, 0);
+    }
 }
