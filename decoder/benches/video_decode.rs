@@ -32,7 +32,6 @@ const CHUNK: usize = 64 * 1024;
 /// Decodes a whole stream and returns the number of frames.
 fn decode_all(data: &[u8]) -> u64 {
     let mut decoder = Decoder::new(DecoderConfig {
-        audio: false,
         ..DecoderConfig::default()
     });
     let mut frames = 0;

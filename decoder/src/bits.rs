@@ -17,7 +17,8 @@ impl<'a> BitReader<'a> {
         BitReader { data, pos: 0 }
     }
 
-    /// The next 32 bits without consuming them, left-aligned; zeros past the end.
+    /// The next 64 bits from the current byte, shifted so the current bit is the top one
+    /// (at least 57 valid bits); zeros past the end.
     #[inline(always)]
     fn window(&self) -> u64 {
         let byte = self.pos >> 3;

@@ -19,8 +19,6 @@ pub struct DecoderConfig {
     pub max_height: u32,
     /// Decode video (default true).
     pub video: bool,
-    /// Decode audio (default true).
-    pub audio: bool,
 }
 
 impl Default for DecoderConfig {
@@ -30,7 +28,6 @@ impl Default for DecoderConfig {
             max_width: 4096,
             max_height: 4096,
             video: true,
-            audio: true,
         }
     }
 }
@@ -44,7 +41,7 @@ pub enum Warning {
     Video(Error),
 }
 
-/// What the decoder has to say, in decode order.
+/// What the decoder has to say, in stream order (frames themselves come in display order).
 #[derive(Debug)]
 pub enum DecoderEvent<'a> {
     /// A stream was found in the container.
@@ -158,7 +155,8 @@ impl Decoder {
                 }
                 let selected = *self.video_stream.get_or_insert(packet.stream);
                 if selected == packet.stream {
-                    self.video.push(&packet.data, packet.pts);
+                    self.video
+                        .push_pes(&packet.data, packet.unit_start, packet.pts);
                 }
             }
         }

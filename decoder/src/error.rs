@@ -13,9 +13,9 @@ pub enum Error {
     InvalidData(&'static str),
     /// A picture is larger than the configured limit (`DecoderConfig::max_width`/`max_height`).
     PictureTooLarge {
-        /// Coded width from the sequence header.
+        /// `horizontal_size` from the sequence header.
         width: u32,
-        /// Coded height from the sequence header.
+        /// `vertical_size` from the sequence header.
         height: u32,
     },
     /// The input ended in the middle of a structure.

@@ -1,8 +1,8 @@
 //! # wasmpeg
 //!
-//! A pure-Rust, `no_std` (+ `alloc`) decoder for MPEG-1 video (ISO/IEC 11172-2) and MPEG audio
-//! (ISO/IEC 11172-3), with push-based demuxers for MPEG transport streams, MPEG program streams
-//! and raw elementary streams.
+//! A pure-Rust, `no_std` (+ `alloc`) decoder for MPEG-1 video (ISO/IEC 11172-2), with
+//! push-based demuxers for MPEG transport streams, MPEG program streams and raw elementary
+//! streams (video and MPEG audio; the MP2 audio decoder is being added).
 //!
 //! The easy way in is [`Decoder`]: feed it byte chunks of any size, split anywhere, and pull
 //! decoded frames in display order.
@@ -20,6 +20,9 @@
 //!     }
 //! }
 //! decoder.finish();
+//! while let Some(event) = decoder.next_event() {
+//!     // the last frames come out after `finish`
+//! }
 //! ```
 //!
 //! People who bring their own transport can use the pieces directly: [`demux::Demuxer`] splits a

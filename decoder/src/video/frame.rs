@@ -66,7 +66,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// An empty (black) frame for the given coded size, display size and sequence header.
+    /// A black frame sized for `sequence` (coded size rounded up to whole macroblocks).
     pub(crate) fn new(sequence: &SequenceHeader) -> Frame {
         let mb_width = usize::from(sequence.width).div_ceil(16);
         let mb_height = usize::from(sequence.height).div_ceil(16);

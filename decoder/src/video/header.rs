@@ -7,7 +7,7 @@ use super::frame::PictureType;
 use super::tables::{DEFAULT_INTRA_QUANT_MATRIX, ZIGZAG};
 
 /// Frame rates by `picture_rate` code as (numerator, denominator) frames per second
-/// (ISO/IEC 11172-2, 2.4.3.2, table of picture_rate). Index 0 and 9-15 are forbidden/reserved.
+/// (ISO/IEC 11172-2, 2.4.3.2, table of picture_rate). Code 0 is forbidden, 9-15 reserved.
 pub const PICTURE_RATES: [(u32, u32); 9] = [
     (0, 1),
     (24_000, 1001),
@@ -19,6 +19,10 @@ pub const PICTURE_RATES: [(u32, u32); 9] = [
     (60_000, 1001),
     (60, 1),
 ];
+
+/// Rates some encoders (Xing, libmpeg3) put in the reserved codes 9-13; decoders such as ffmpeg
+/// honour them, so they are honoured here too. Not part of the standard.
+pub const NONSTANDARD_PICTURE_RATES: [(u32, u32); 5] = [(15, 1), (5, 1), (10, 1), (12, 1), (15, 1)];
 
 /// Pel aspect ratio (pixel height / pixel width) by `pel_aspect_ratio` code, times 10,000
 /// (ISO/IEC 11172-2, 2.4.3.2, table of pel_aspect_ratio). Code 0 is forbidden, 15 reserved.
@@ -107,27 +111,25 @@ impl SequenceHeader {
         if width == 0 || height == 0 {
             return Err(Error::InvalidData("sequence header with zero picture size"));
         }
-        if !marker {
-            // Some encoders get the marker bit wrong; everything else is still usable.
-        }
-        if !(1..=8).contains(&frame_rate_code) {
-            return Err(Error::InvalidData(
-                "sequence header with a reserved picture_rate",
-            ));
-        }
+        // Some encoders get the marker bit wrong, and some put a forbidden or reserved
+        // picture_rate; the rest of the header is still usable (see `frame_rate`).
+        let _ = marker;
         if header.intra_quant_matrix.contains(&0) || header.non_intra_quant_matrix.contains(&0) {
             return Err(Error::InvalidData("quantiser matrix with a zero entry"));
         }
         Ok(header)
     }
 
-    /// Frame rate as (numerator, denominator) frames per second.
+    /// Frame rate as (numerator, denominator) frames per second. Codes 9-13 give the
+    /// de-facto rates of [`NONSTANDARD_PICTURE_RATES`]; the forbidden code 0 and codes 14-15
+    /// fall back to 23.976 as ffmpeg does.
     pub fn frame_rate(&self) -> (u32, u32) {
-        PICTURE_RATES
-            .get(usize::from(self.frame_rate_code))
-            .copied()
-            .filter(|&(n, _)| n != 0)
-            .unwrap_or((25, 1))
+        let code = usize::from(self.frame_rate_code);
+        match code {
+            1..=8 => PICTURE_RATES[code],
+            9..=13 => NONSTANDARD_PICTURE_RATES[code - 9],
+            _ => PICTURE_RATES[1],
+        }
     }
 
     /// Frame rate in frames per second.

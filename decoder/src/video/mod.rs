@@ -33,11 +33,19 @@ mod start_code {
     pub const GROUP: u8 = 0xB8;
 }
 
-/// The largest amount of data one picture may occupy before it is dropped as runaway input.
+/// The largest amount of data one unit (a picture with its slices, or a header) may occupy
+/// before it is dropped as runaway input.
 const MAX_UNIT_BYTES: usize = 16 << 20;
 
 /// The most PES timestamps kept waiting for their pictures.
 const MAX_PTS_MARKS: usize = 1 << 16;
+
+/// Timestamps are 33-bit counters of the 90 kHz clock.
+const PTS_MASK: u64 = (1 << 33) - 1;
+
+/// At most this many slice errors are reported per picture (the rest are counted in the
+/// concealment report).
+const MAX_SLICE_ERRORS_PER_PICTURE: usize = 8;
 
 /// Limits and switches for a [`VideoDecoder`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,8 +106,8 @@ pub struct VideoDecoder {
     unit_start: Option<usize>,
     /// Where the search for the end of the current unit resumes.
     scan: usize,
-    /// PES timestamps: (absolute offset of the PES data, PTS).
-    pts_marks: VecDeque<(u64, u64)>,
+    /// PES starts: (absolute offset of the PES data, its PTS if it had one).
+    pts_marks: VecDeque<(u64, Option<u64>)>,
     /// Set by `finish`: treat the end of the buffer as the end of the last unit.
     at_end: bool,
     sequence: Option<SequenceHeader>,
@@ -114,6 +122,12 @@ pub struct VideoDecoder {
     held: Option<usize>,
     /// GOP counter, and the temporal_reference expected next in the current GOP.
     gop_count: u32,
+    /// `closed_gop` of the current GOP: its leading B-pictures need no forward reference.
+    closed_gop: bool,
+    /// `broken_link` was set and the GOP's first reference picture has not been decoded yet.
+    broken_link_pending: bool,
+    /// The sequence carries an MPEG-2 sequence extension: its pictures are not decoded.
+    mpeg2: bool,
     expected_tr: u16,
     last_output_pts: Option<u64>,
     /// Macroblock-decoded flags, reused across pictures.
@@ -133,15 +147,23 @@ impl VideoDecoder {
     }
 
     /// Adds elementary-stream bytes. `pts` (90 kHz) applies to the first picture that starts in
-    /// `data`, as a PES timestamp does.
+    /// `data`, as a PES timestamp does. Pieces pushed with `None` continue the previous one.
     pub fn push(&mut self, data: &[u8], pts: Option<u64>) {
-        if let Some(pts) = pts {
+        self.push_pes(data, pts.is_some(), pts);
+    }
+
+    /// Adds a piece of a PES payload. `unit_start` marks the first piece of a PES; its `pts`
+    /// applies to the first picture that starts in that PES, and a picture starting in a PES
+    /// without a PTS gets an extrapolated one (never the PTS of an earlier PES).
+    pub fn push_pes(&mut self, data: &[u8], unit_start: bool, pts: Option<u64>) {
+        if unit_start {
             let offset = self.buf_offset + self.buf.len() as u64;
             // Bounded, but far beyond what one buffered picture can hold.
             if self.pts_marks.len() >= MAX_PTS_MARKS {
                 self.pts_marks.pop_front();
             }
-            self.pts_marks.push_back((offset, pts));
+            self.pts_marks
+                .push_back((offset, pts.map(|p| p & PTS_MASK)));
         }
         self.buf.extend_from_slice(data);
     }
@@ -178,19 +200,14 @@ impl VideoDecoder {
         if !self.poll() {
             return None;
         }
+        // Sequence and frame events refer to state that exists whenever they are queued.
         let event = self.events.pop_front()?;
-        Some(match event {
-            Pending::Gop(gop) => VideoEvent::Gop(gop),
-            Pending::Error(e) => VideoEvent::Error(e),
-            Pending::Sequence => match &self.sequence {
-                Some(s) => VideoEvent::Sequence(s),
-                None => return None,
-            },
-            Pending::Frame(index) => match &self.frames[index] {
-                Some(frame) => VideoEvent::Frame(frame),
-                None => return None,
-            },
-        })
+        match event {
+            Pending::Gop(gop) => Some(VideoEvent::Gop(gop)),
+            Pending::Error(e) => Some(VideoEvent::Error(e)),
+            Pending::Sequence => self.sequence.as_ref().map(VideoEvent::Sequence),
+            Pending::Frame(index) => self.frames[index].as_ref().map(VideoEvent::Frame),
+        }
     }
 
     /// Frames and handles the next complete unit (header or picture). Returns false when more
@@ -218,7 +235,7 @@ impl VideoDecoder {
             None => {
                 if self.buf.len() - start > MAX_UNIT_BYTES {
                     self.events.push_back(Pending::Error(Error::InvalidData(
-                        "a picture larger than 16 MiB was dropped",
+                        "more than 16 MiB without a picture boundary were dropped",
                     )));
                     self.discard_before(self.buf.len());
                     self.unit_start = None;
@@ -270,6 +287,10 @@ impl VideoDecoder {
 
     /// Finds the start code that ends the unit beginning at `start` with start code `code`.
     fn find_unit_end(&mut self, code: u8, start: usize) -> Option<usize> {
+        // A sequence end code has no body: act on it at once (a live stream may stop there).
+        if code == start_code::SEQUENCE_END {
+            return Some(start + 4);
+        }
         let mut from = self.scan.max(start + 4);
         loop {
             let Some(next) = find_start_code(&self.buf, from) else {
@@ -300,6 +321,8 @@ impl VideoDecoder {
                 Ok(gop) => {
                     self.gop_count = self.gop_count.wrapping_add(1);
                     self.expected_tr = 0;
+                    self.closed_gop = gop.closed_gop;
+                    self.broken_link_pending = gop.broken_link;
                     self.events.push_back(Pending::Gop(gop));
                 }
                 Err(e) => self.events.push_back(Pending::Error(e)),
@@ -313,6 +336,13 @@ impl VideoDecoder {
                 if let Some(held) = self.held.take() {
                     self.output(held);
                 }
+            }
+            // A sequence extension (extension_start_code_identifier 1) makes it MPEG-2 video.
+            start_code::EXTENSION if !self.mpeg2 && body.first().is_some_and(|b| b >> 4 == 1) => {
+                self.mpeg2 = true;
+                self.events.push_back(Pending::Error(Error::Unsupported(
+                    "MPEG-2 video is not decoded",
+                )));
             }
             0xB9..=0xFF => self.events.push_back(Pending::Error(Error::InvalidData(
                 "system start code inside a video elementary stream",
@@ -330,7 +360,7 @@ impl VideoDecoder {
             if mark > offset {
                 break;
             }
-            pts = Some(value);
+            pts = value;
             self.pts_marks.pop_front();
         }
         pts
@@ -344,9 +374,18 @@ impl VideoDecoder {
                 return;
             }
         };
+        self.mpeg2 = false;
         if u32::from(header.width) > self.config.max_width
             || u32::from(header.height) > self.config.max_height
         {
+            // Pictures of this sequence are skipped until an acceptable sequence header.
+            if let Some(held) = self.held.take() {
+                self.output(held);
+            }
+            self.forward = None;
+            self.backward = None;
+            self.sequence = None;
+            self.needs_alloc = true;
             self.events
                 .push_back(Pending::Error(Error::PictureTooLarge {
                     width: u32::from(header.width),
@@ -372,8 +411,11 @@ impl VideoDecoder {
     }
 
     fn decode_picture(&mut self, unit: &[u8], pts: Option<u64>) {
+        if self.mpeg2 {
+            return;
+        }
         let Some(sequence) = self.sequence.clone() else {
-            self.report_no_reference("picture before the first sequence header was skipped");
+            self.report_no_reference("picture without a usable sequence header was skipped");
             return;
         };
         let mut reader = BitReader::new(&unit[4..]);
@@ -401,7 +443,8 @@ impl VideoDecoder {
                 (self.backward, None)
             }
             PictureType::B => {
-                if self.backward.is_none() || self.forward.is_none() {
+                // The leading B-pictures of a closed GOP predict only backward.
+                if self.backward.is_none() || (self.forward.is_none() && !self.closed_gop) {
                     self.report_no_reference(
                         "B-picture without two reference pictures was skipped",
                     );
@@ -435,9 +478,13 @@ impl VideoDecoder {
                 backward_frame,
                 &mut self.decoded,
             );
+            let mut errors = 0;
             for (slice_code, slice_data) in slices(unit) {
                 if let Err(e) = decoder.decode_slice(slice_code, slice_data) {
-                    self.events.push_back(Pending::Error(e));
+                    errors += 1;
+                    if errors <= MAX_SLICE_ERRORS_PER_PICTURE {
+                        self.events.push_back(Pending::Error(e));
+                    }
                 }
             }
             decoder.conceal_missing()
@@ -459,6 +506,15 @@ impl VideoDecoder {
             }
             self.forward = self.backward;
             self.backward = Some(target);
+            if header.picture_type == PictureType::I {
+                self.warned_no_reference = false;
+                if self.broken_link_pending {
+                    // After an edit the old reference does not belong to this GOP: the
+                    // B-pictures that would predict from it are skipped.
+                    self.forward = None;
+                }
+            }
+            self.broken_link_pending = false;
             // Low delay: when nothing can come before this picture in display order, show it
             // now instead of waiting for the next reference.
             if header.temporal_reference == self.expected_tr {
@@ -488,7 +544,7 @@ impl VideoDecoder {
         let duration = frame.sequence.frame_duration_ticks();
         let (pts, from_stream) = match (slot.pts, self.last_output_pts) {
             (Some(pts), _) => (pts, true),
-            (None, Some(last)) => (last + duration, false),
+            (None, Some(last)) => ((last + duration) & PTS_MASK, false),
             (None, None) => (0, false),
         };
         frame.pts = pts;
@@ -517,8 +573,9 @@ fn find_start_code(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// The slices of a picture unit: (slice start code value, data from after the start code to
-/// the end of the unit; the slice decoder stops at the next start code by itself).
+/// The slices of a picture unit: (slice start code value, data from after the start code up
+/// to the next start code). Cutting each slice there matters: damaged data could otherwise
+/// read through the next start code and decode every following slice again.
 fn slices(unit: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
     let mut from = 4;
     core::iter::from_fn(move || loop {
@@ -526,7 +583,8 @@ fn slices(unit: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
         let code = *unit.get(at + 3)?;
         from = at + 4;
         if (start_code::SLICE_FIRST..=start_code::SLICE_LAST).contains(&code) {
-            return Some((code, &unit[at + 4..]));
+            let end = find_start_code(unit, from).unwrap_or(unit.len());
+            return Some((code, &unit[at + 4..end]));
         }
     })
 }
@@ -669,5 +727,206 @@ mod tests {
         }
         assert!(too_large >= 1);
         assert_eq!(frames, 0);
+    }
+
+    /// A minimal MSB-first bit writer for hand-built streams.
+    #[derive(Default)]
+    struct Bits {
+        out: Vec<u8>,
+        acc: u8,
+        n: u32,
+    }
+
+    impl Bits {
+        fn put(&mut self, len: u32, value: u32) {
+            for i in (0..len).rev() {
+                self.acc = (self.acc << 1) | ((value >> i) & 1) as u8;
+                self.n += 1;
+                if self.n == 8 {
+                    self.out.push(self.acc);
+                    (self.acc, self.n) = (0, 0);
+                }
+            }
+        }
+        fn start(&mut self, code: u8) {
+            while self.n != 0 {
+                self.put(1, 0);
+            }
+            self.out.extend_from_slice(&[0, 0, 1, code]);
+        }
+        /// Flushes the last bits behind a sequence end code and returns the stream.
+        fn end(mut self) -> Vec<u8> {
+            self.start(start_code::SEQUENCE_END);
+            self.out
+        }
+        fn sequence(&mut self, width: u32, height: u32) {
+            self.start(start_code::SEQUENCE_HEADER);
+            self.put(12, width);
+            self.put(12, height);
+            self.put(4, 1); // square pels
+            self.put(4, 3); // 25 Hz
+            self.put(18, 0x3FFFF);
+            self.put(1, 1);
+            self.put(10, 1);
+            self.put(3, 0); // not constrained, default matrices
+        }
+        fn gop(&mut self, closed: bool, broken_link: bool) {
+            self.start(start_code::GROUP);
+            self.put(25, 1 << 12); // time code 00:00:00.00 with its marker bit
+            self.put(1, u32::from(closed));
+            self.put(1, u32::from(broken_link));
+        }
+        /// A picture header (I = 1, P = 2, B = 3) with f_code 1, and its slices: one slice per
+        /// macroblock row; I-pictures are flat grey intra macroblocks, P- and B-pictures copy
+        /// their reference (P: forward, B: backward) with zero vectors.
+        fn picture(&mut self, tr: u32, coding_type: u32, mb_width: u32, mb_height: u32) {
+            self.start(start_code::PICTURE);
+            self.put(10, tr);
+            self.put(3, coding_type);
+            self.put(16, 0xFFFF);
+            if coding_type >= 2 {
+                self.put(4, 1);
+            }
+            if coding_type == 3 {
+                self.put(4, 1);
+            }
+            self.put(1, 0);
+            for row in 0..mb_height {
+                self.start(row as u8 + 1);
+                self.put(5, 8); // quantizer_scale
+                self.put(1, 0);
+                for _ in 0..mb_width {
+                    self.put(1, 1); // address increment 1
+                    match coding_type {
+                        1 => {
+                            self.put(1, 1); // intra
+                            for block in 0..6 {
+                                // DC size 0 (no change from 128), then end_of_block.
+                                if block < 4 {
+                                    self.put(3, 0b100);
+                                } else {
+                                    self.put(2, 0b00);
+                                }
+                                self.put(2, 0b10);
+                            }
+                        }
+                        2 => self.put(5, 0b00111), // MC not coded ('001'), vector (0, 0)
+                        _ => self.put(5, 0b01011), // backward not coded ('010'), vector (0, 0)
+                    }
+                }
+            }
+        }
+    }
+
+    fn frames_and_errors(stream: &[u8], config: VideoConfig) -> (Vec<(u16, u32)>, Vec<Error>) {
+        let mut decoder = VideoDecoder::new(config);
+        decoder.push(stream, None);
+        decoder.finish();
+        let (mut frames, mut errors) = (vec![], vec![]);
+        while let Some(event) = decoder.next_event() {
+            match event {
+                VideoEvent::Frame(f) => frames.push((f.temporal_reference, f.width)),
+                VideoEvent::Error(e) => errors.push(e),
+                _ => {}
+            }
+        }
+        (frames, errors)
+    }
+
+    #[test]
+    fn hand_built_i_and_p_pictures_decode_cleanly() {
+        let mut w = Bits::default();
+        w.sequence(32, 16);
+        w.gop(true, false);
+        w.picture(0, 1, 2, 1);
+        w.picture(1, 2, 2, 1);
+        let (frames, errors) = frames_and_errors(&w.end(), VideoConfig::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(frames, [(0, 32), (1, 32)]);
+    }
+
+    #[test]
+    fn leading_b_pictures_of_a_closed_gop_are_decoded() {
+        let mut w = Bits::default();
+        w.sequence(32, 16);
+        w.gop(true, false);
+        w.picture(1, 1, 2, 1);
+        w.picture(0, 3, 2, 1);
+        let (frames, errors) = frames_and_errors(&w.end(), VideoConfig::default());
+        assert_eq!(frames, [(0, 32), (1, 32)], "errors: {errors:?}");
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn b_pictures_after_a_broken_link_are_skipped() {
+        let mut w = Bits::default();
+        w.sequence(32, 16);
+        w.gop(true, false);
+        w.picture(0, 1, 2, 1);
+        w.picture(1, 2, 2, 1);
+        // An edit: the next GOP's leading B-picture referred to a picture that is gone.
+        w.gop(false, true);
+        w.picture(1, 1, 2, 1);
+        w.picture(0, 3, 2, 1);
+        w.picture(2, 2, 2, 1);
+        let (frames, _) = frames_and_errors(&w.end(), VideoConfig::default());
+        assert_eq!(frames.iter().map(|f| f.0).collect::<Vec<_>>(), [0, 1, 1, 2]);
+    }
+
+    #[test]
+    fn a_sequence_over_the_size_limit_is_skipped_until_an_acceptable_one() {
+        let mut w = Bits::default();
+        w.sequence(32, 16);
+        w.gop(true, false);
+        w.picture(0, 1, 2, 1);
+        w.sequence(64, 64);
+        w.gop(true, false);
+        w.picture(0, 1, 4, 4);
+        w.picture(1, 2, 4, 4);
+        w.sequence(48, 32);
+        w.gop(true, false);
+        w.picture(0, 1, 3, 2);
+        let config = VideoConfig {
+            max_width: 48,
+            max_height: 48,
+        };
+        let (frames, errors) = frames_and_errors(&w.end(), config);
+        assert_eq!(frames, [(0, 32), (0, 48)]);
+        assert!(errors.contains(&Error::PictureTooLarge {
+            width: 64,
+            height: 64
+        }));
+    }
+
+    #[test]
+    fn slices_end_at_the_next_start_code() {
+        let mut w = Bits::default();
+        w.sequence(64, 48);
+        w.picture(0, 1, 4, 3);
+        let stream = w.end();
+        let picture = picture_starts(&stream)[0];
+        let pieces: Vec<_> = slices(&stream[picture..]).collect();
+        assert_eq!(pieces.iter().map(|p| p.0).collect::<Vec<_>>(), [1, 2, 3]);
+        for (_, data) in pieces {
+            assert!(
+                find_start_code(data, 0).is_none(),
+                "a slice runs into the next one"
+            );
+        }
+    }
+
+    #[test]
+    fn mpeg2_video_is_reported_and_not_decoded_as_mpeg1() {
+        let mut w = Bits::default();
+        w.sequence(32, 16);
+        w.start(start_code::EXTENSION);
+        w.put(4, 1); // sequence_extension
+        w.put(22, 0);
+        w.put(22, 0);
+        w.gop(true, false);
+        w.picture(0, 1, 2, 1);
+        let (frames, errors) = frames_and_errors(&w.end(), VideoConfig::default());
+        assert!(frames.is_empty());
+        assert!(errors.iter().any(|e| matches!(e, Error::Unsupported(_))));
     }
 }

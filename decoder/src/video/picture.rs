@@ -131,7 +131,7 @@ impl<'a> PictureDecoder<'a> {
         let mut address = (row * self.mb_width) as isize - 1;
         let mut first = true;
         loop {
-            let increment = read_address_increment(&mut r)?;
+            let increment = read_address_increment(&mut r, mb_count)?;
             let next = address + increment as isize;
             if next as usize >= mb_count || next < 0 {
                 return Err(Error::InvalidData("macroblock address beyond the picture"));
@@ -523,8 +523,9 @@ fn copy_macroblock(source: &Frame, target: &mut Frame, mb_x: usize, mb_y: usize)
     }
 }
 
-/// Reads a macroblock_address_increment, including stuffing and escapes.
-fn read_address_increment(r: &mut BitReader<'_>) -> Result<usize> {
+/// Reads a macroblock_address_increment, including stuffing and escapes; an increment beyond
+/// `limit` macroblocks is an error.
+fn read_address_increment(r: &mut BitReader<'_>, limit: usize) -> Result<usize> {
     let mut increment = 0usize;
     loop {
         match lookup(r, &MB_ADDRESS_INCREMENT_LUT, 11)? {
@@ -534,6 +535,9 @@ fn read_address_increment(r: &mut BitReader<'_>) -> Result<usize> {
         }
         if r.overrun() {
             return Err(Error::UnexpectedEnd);
+        }
+        if increment > limit {
+            return Err(Error::InvalidData("macroblock address beyond the picture"));
         }
     }
 }

@@ -109,7 +109,6 @@ pub fn run(
 ) -> anyhow::Result<Outcome> {
     let mut decoder = Decoder::new(DecoderConfig {
         container,
-        audio: false,
         ..DecoderConfig::default()
     });
     let mut state = State {
