@@ -2,6 +2,7 @@
 
 use alloc::collections::VecDeque;
 
+use crate::audio::{AudioDecoder, AudioEvent, AudioFrame};
 use crate::demux::{
     ContainerFormat, DemuxEvent, DemuxWarning, Demuxer, StreamId, StreamInfo, StreamKind,
 };
@@ -19,6 +20,8 @@ pub struct DecoderConfig {
     pub max_height: u32,
     /// Decode video (default true).
     pub video: bool,
+    /// Decode audio (default true).
+    pub audio: bool,
 }
 
 impl Default for DecoderConfig {
@@ -28,6 +31,7 @@ impl Default for DecoderConfig {
             max_width: 4096,
             max_height: 4096,
             video: true,
+            audio: true,
         }
     }
 }
@@ -39,6 +43,8 @@ pub enum Warning {
     Demux(DemuxWarning),
     /// Video bitstream damage (a slice or picture was concealed or skipped).
     Video(Error),
+    /// Audio bitstream damage (a frame was skipped, or its CRC did not match).
+    Audio(Error),
 }
 
 /// What the decoder has to say, in stream order (frames themselves come in display order).
@@ -52,19 +58,25 @@ pub enum DecoderEvent<'a> {
     Gop(GopHeader),
     /// A decoded picture, in display order. Its buffers are reused after the next call.
     Video(&'a Frame),
+    /// A decoded audio frame. Its buffer is reused after the next call.
+    Audio(&'a AudioFrame),
     /// Damage that was recovered from.
     Warning(Warning),
 }
 
 /// Decodes a whole MPEG stream pushed as byte chunks.
 ///
-/// The first video stream found is decoded; others are ignored.
+/// The first video stream and the first audio stream found are decoded; others are ignored.
+/// Video and audio events come out in the order their data arrived, so a player can keep them
+/// in sync by their timestamps.
 #[derive(Debug)]
 pub struct Decoder {
     config: DecoderConfig,
     demuxer: Demuxer,
     video: VideoDecoder,
     video_stream: Option<StreamId>,
+    audio: AudioDecoder,
+    audio_stream: Option<StreamId>,
     pending: VecDeque<Pending>,
     finished: bool,
 }
@@ -88,6 +100,8 @@ impl Decoder {
                 max_height: config.max_height,
             }),
             video_stream: None,
+            audio: AudioDecoder::new(),
+            audio_stream: None,
             pending: VecDeque::new(),
             finished: false,
         }
@@ -123,25 +137,32 @@ impl Decoder {
                     Pending::Warning(w) => DecoderEvent::Warning(w),
                 });
             }
-            // Drain the video decoder before feeding it more, so frames come out promptly.
+            // Drain the decoders before feeding them more, so frames come out promptly and
+            // in the order their data arrived.
             if self.video.poll() {
-                break;
+                return self.video.next_event().map(|event| match event {
+                    VideoEvent::Sequence(s) => DecoderEvent::Sequence(s),
+                    VideoEvent::Gop(g) => DecoderEvent::Gop(g),
+                    VideoEvent::Frame(f) => DecoderEvent::Video(f),
+                    VideoEvent::Error(e) => DecoderEvent::Warning(Warning::Video(e)),
+                });
+            }
+            if self.audio.poll() {
+                return self.audio.next_event().map(|event| match event {
+                    AudioEvent::Frame(f) => DecoderEvent::Audio(f),
+                    AudioEvent::Error(e) => DecoderEvent::Warning(Warning::Audio(e)),
+                });
             }
             if let Some(event) = self.demuxer.next_event() {
                 self.route(event);
             } else if self.finished {
                 self.finished = false;
                 self.video.finish();
+                self.audio.finish();
             } else {
                 return None;
             }
         }
-        self.video.next_event().map(|event| match event {
-            VideoEvent::Sequence(s) => DecoderEvent::Sequence(s),
-            VideoEvent::Gop(g) => DecoderEvent::Gop(g),
-            VideoEvent::Frame(f) => DecoderEvent::Video(f),
-            VideoEvent::Error(e) => DecoderEvent::Warning(Warning::Video(e)),
-        })
     }
 
     fn route(&mut self, event: DemuxEvent) {
@@ -149,16 +170,23 @@ impl Decoder {
             DemuxEvent::NewStream(info) => self.pending.push_back(Pending::Stream(info)),
             DemuxEvent::Warning(w) => self.pending.push_back(Pending::Warning(Warning::Demux(w))),
             DemuxEvent::Pcr { .. } => {}
-            DemuxEvent::Packet(packet) => {
-                if packet.stream.kind != StreamKind::Video || !self.config.video {
-                    return;
+            DemuxEvent::Packet(packet) => match packet.stream.kind {
+                StreamKind::Video if self.config.video => {
+                    let selected = *self.video_stream.get_or_insert(packet.stream);
+                    if selected == packet.stream {
+                        self.video
+                            .push_pes(&packet.data, packet.unit_start, packet.pts);
+                    }
                 }
-                let selected = *self.video_stream.get_or_insert(packet.stream);
-                if selected == packet.stream {
-                    self.video
-                        .push_pes(&packet.data, packet.unit_start, packet.pts);
+                StreamKind::Audio if self.config.audio => {
+                    let selected = *self.audio_stream.get_or_insert(packet.stream);
+                    if selected == packet.stream {
+                        self.audio
+                            .push_pes(&packet.data, packet.unit_start, packet.pts);
+                    }
                 }
-            }
+                _ => {}
+            },
         }
     }
 }

@@ -1,8 +1,9 @@
 //! # wasmpeg
 //!
-//! A pure-Rust, `no_std` (+ `alloc`) decoder for MPEG-1 video (ISO/IEC 11172-2), with
+//! A pure-Rust, `no_std` (+ `alloc`) decoder for MPEG-1 video (ISO/IEC 11172-2) and MPEG audio
+//! Layers I and II (ISO/IEC 11172-3, with the MPEG-2 low sample rates of ISO/IEC 13818-3), with
 //! push-based demuxers for MPEG transport streams, MPEG program streams and raw elementary
-//! streams (video and MPEG audio; the MP2 audio decoder is being added).
+//! streams.
 //!
 //! The easy way in is [`Decoder`]: feed it byte chunks of any size, split anywhere, and pull
 //! decoded frames in display order.
@@ -14,8 +15,10 @@
 //! for chunk in chunks {
 //!     decoder.push(&chunk);
 //!     while let Some(event) = decoder.next_event() {
-//!         if let DecoderEvent::Video(frame) = event {
-//!             println!("{}x{} at {:?}", frame.width, frame.height, frame.pts);
+//!         match event {
+//!             DecoderEvent::Video(frame) => println!("{}x{} at {}", frame.width, frame.height, frame.pts),
+//!             DecoderEvent::Audio(frame) => println!("{} samples at {}", frame.samples_per_channel, frame.pts),
+//!             _ => {}
 //!         }
 //!     }
 //! }
@@ -26,8 +29,8 @@
 //! ```
 //!
 //! People who bring their own transport can use the pieces directly: [`demux::Demuxer`] splits a
-//! container into packets and [`video::VideoDecoder`] turns an MPEG-1 video elementary stream into
-//! frames.
+//! container into packets, [`video::VideoDecoder`] turns an MPEG-1 video elementary stream into
+//! frames and [`audio::AudioDecoder`] an MPEG audio elementary stream into sample frames.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -35,12 +38,14 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod audio;
 pub mod bits;
 pub mod decoder;
 pub mod demux;
 pub mod error;
 pub mod video;
 
+pub use audio::{AudioDecoder, AudioFrame};
 pub use decoder::{Decoder, DecoderConfig, DecoderEvent};
 pub use demux::ContainerFormat;
 pub use error::Error;

@@ -119,7 +119,7 @@ fn drain(dec: &mut Decoder, out: &mut Decoded) {
             DecoderEvent::Warning(_) => out.warnings += 1,
             DecoderEvent::Sequence(_) => out.sequences += 1,
             DecoderEvent::Gop(_) => out.gops += 1,
-            DecoderEvent::Stream(_) => {}
+            DecoderEvent::Stream(_) | DecoderEvent::Audio(_) => {}
         }
     }
 }

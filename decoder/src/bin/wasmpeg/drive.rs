@@ -200,7 +200,7 @@ impl State {
                     self.name, seq.width, seq.height
                 );
             }
-            DecoderEvent::Gop(_) => {}
+            DecoderEvent::Gop(_) | DecoderEvent::Audio(_) => {}
             DecoderEvent::Video(_) => self.frames += 1,
             DecoderEvent::Warning(w) => {
                 if is_unknown_container(w) {
@@ -209,7 +209,7 @@ impl State {
                 }
                 match w {
                     Warning::Demux(_) => self.warnings.demux += 1,
-                    Warning::Video(_) => self.warnings.video += 1,
+                    Warning::Video(_) | Warning::Audio(_) => self.warnings.video += 1,
                 }
                 let n = self.warnings.total();
                 let text = describe_warning(w);
@@ -279,5 +279,6 @@ pub fn describe_warning(w: &Warning) -> String {
             other => format!("container damage: {other:?}"),
         },
         Warning::Video(e) => format!("video: {e}"),
+        Warning::Audio(e) => format!("audio: {e}"),
     }
 }

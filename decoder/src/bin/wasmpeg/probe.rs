@@ -101,7 +101,7 @@ impl Stats {
                 }
             }
             DecoderEvent::Video(frame) => return self.frame(frame, limit_ticks),
-            DecoderEvent::Warning(_) => {}
+            DecoderEvent::Warning(_) | DecoderEvent::Audio(_) => {}
         }
         Flow::Continue
     }
