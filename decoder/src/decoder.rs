@@ -22,6 +22,9 @@ pub struct DecoderConfig {
     pub video: bool,
     /// Decode audio (default true).
     pub audio: bool,
+    /// Decode each picture as soon as its data is complete rather than when the next picture
+    /// begins (see [`VideoConfig::low_latency`]); for live streams. Default false.
+    pub low_latency: bool,
 }
 
 impl Default for DecoderConfig {
@@ -32,6 +35,7 @@ impl Default for DecoderConfig {
             max_height: 4096,
             video: true,
             audio: true,
+            low_latency: false,
         }
     }
 }
@@ -98,6 +102,7 @@ impl Decoder {
             video: VideoDecoder::new(VideoConfig {
                 max_width: config.max_width,
                 max_height: config.max_height,
+                low_latency: config.low_latency,
             }),
             video_stream: None,
             audio: AudioDecoder::new(),

@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
         container,
         max_width: 256,
         max_height: 256,
+        low_latency: control & 0x80 != 0,
         ..DecoderConfig::default()
     });
     let mut check = |decoder: &mut Decoder| {

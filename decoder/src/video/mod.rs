@@ -54,6 +54,12 @@ pub struct VideoConfig {
     pub max_width: u32,
     /// The tallest picture accepted; larger sequence headers are an error. Default 4096.
     pub max_height: u32,
+    /// Decode a picture as soon as its data is complete instead of when the next start code
+    /// arrives, saving one frame of delay on live streams (default false). Whenever new data
+    /// holds the slice of the last macroblock row, the picture is decoded tentatively and kept
+    /// only if every macroblock decoded without reading past the data received; this costs
+    /// extra decoding when data arrives in many small pieces, so it suits live sources.
+    pub low_latency: bool,
 }
 
 impl Default for VideoConfig {
@@ -61,6 +67,7 @@ impl Default for VideoConfig {
         VideoConfig {
             max_width: 4096,
             max_height: 4096,
+            low_latency: false,
         }
     }
 }
@@ -110,6 +117,12 @@ pub struct VideoDecoder {
     pts_marks: VecDeque<(u64, Option<u64>)>,
     /// Set by `finish`: treat the end of the buffer as the end of the last unit.
     at_end: bool,
+    /// Stream position (bytes received) at the last tentative decode of an incomplete
+    /// picture (low latency).
+    tried_at: u64,
+    /// The highest slice start code of the last decoded picture: the slice whose arrival
+    /// makes a tentative decode worth trying (low latency).
+    last_slice_code: u8,
     sequence: Option<SequenceHeader>,
     /// Frame buffers no longer match the sequence header and must be reallocated.
     needs_alloc: bool,
@@ -233,6 +246,12 @@ impl VideoDecoder {
             Some(end) => end,
             None if self.at_end => self.buf.len(),
             None => {
+                if code == start_code::PICTURE
+                    && self.config.low_latency
+                    && self.try_complete_picture(start)
+                {
+                    return true;
+                }
                 if self.buf.len() - start > MAX_UNIT_BYTES {
                     self.events.push_back(Pending::Error(Error::InvalidData(
                         "more than 16 MiB without a picture boundary were dropped",
@@ -261,6 +280,35 @@ impl VideoDecoder {
             self.discard_before(end);
         }
         true
+    }
+
+    /// Low latency: decodes the picture starting at `buf[start]` if its data is already
+    /// complete although the start code that ends it has not arrived. Returns true when the
+    /// picture was decoded and consumed.
+    fn try_complete_picture(&mut self, start: usize) -> bool {
+        // Once per arrival of new data (the absolute stream position only grows).
+        let received = self.buf_offset + self.buf.len() as u64;
+        if received == self.tried_at {
+            return false;
+        }
+        self.tried_at = received;
+        // Only once the last slice has begun: the one that ended the previous picture (slices
+        // may span several rows). Before any picture was decoded, any slice will do.
+        let last = usize::from(self.last_slice_code.max(1));
+        if !slices(&self.buf[start..]).any(|(code, _)| usize::from(code) >= last) {
+            return false;
+        }
+        let offset = self.buf_offset + start as u64;
+        let buf = core::mem::take(&mut self.buf);
+        let complete = self.decode_picture(&buf[start..], offset, true);
+        self.buf = buf;
+        if complete {
+            // All of the picture is consumed; the next search starts where a start code could
+            // still be arriving.
+            self.unit_start = None;
+            self.scan = self.buf.len().saturating_sub(3).max(start + 4);
+        }
+        complete
     }
 
     /// At the end of the stream, releases the held reference picture once everything is
@@ -328,8 +376,7 @@ impl VideoDecoder {
                 Err(e) => self.events.push_back(Pending::Error(e)),
             },
             start_code::PICTURE => {
-                let pts = self.take_pts(offset);
-                self.decode_picture(unit, pts);
+                self.decode_picture(unit, offset, false);
             }
             start_code::SEQUENCE_END => {
                 // The next sequence may start with an open GOP; release the held reference.
@@ -410,20 +457,28 @@ impl VideoDecoder {
         self.events.push_back(Pending::Sequence);
     }
 
-    fn decode_picture(&mut self, unit: &[u8], pts: Option<u64>) {
+    /// Decodes the picture unit `unit` (from its start code), which starts at stream offset
+    /// `offset`. A `tentative` decode (low latency, data possibly incomplete) changes nothing
+    /// and reports nothing unless every macroblock decodes cleanly; it returns whether the
+    /// picture was decoded and kept.
+    fn decode_picture(&mut self, unit: &[u8], offset: u64, tentative: bool) -> bool {
         if self.mpeg2 {
-            return;
+            return false;
         }
         let Some(sequence) = self.sequence.clone() else {
-            self.report_no_reference("picture without a usable sequence header was skipped");
-            return;
+            if !tentative {
+                self.report_no_reference("picture without a usable sequence header was skipped");
+            }
+            return false;
         };
         let mut reader = BitReader::new(&unit[4..]);
         let header = match PictureHeader::parse(&mut reader) {
             Ok(header) => header,
             Err(e) => {
-                self.events.push_back(Pending::Error(e));
-                return;
+                if !tentative {
+                    self.events.push_back(Pending::Error(e));
+                }
+                return false;
             }
         };
         if self.needs_alloc {
@@ -437,18 +492,24 @@ impl VideoDecoder {
             PictureType::I | PictureType::D => (self.backward, None),
             PictureType::P => {
                 if self.backward.is_none() {
-                    self.report_no_reference("P-picture without a reference picture was skipped");
-                    return;
+                    if !tentative {
+                        self.report_no_reference(
+                            "P-picture without a reference picture was skipped",
+                        );
+                    }
+                    return false;
                 }
                 (self.backward, None)
             }
             PictureType::B => {
                 // The leading B-pictures of a closed GOP predict only backward.
                 if self.backward.is_none() || (self.forward.is_none() && !self.closed_gop) {
-                    self.report_no_reference(
-                        "B-picture without two reference pictures was skipped",
-                    );
-                    return;
+                    if !tentative {
+                        self.report_no_reference(
+                            "B-picture without two reference pictures was skipped",
+                        );
+                    }
+                    return false;
                 }
                 (self.forward, self.backward)
             }
@@ -456,10 +517,10 @@ impl VideoDecoder {
         // The target is the one buffer that is neither reference.
         let Some(target) = (0..3).find(|&i| Some(i) != self.forward && Some(i) != self.backward)
         else {
-            return;
+            return false;
         };
         let Some(mut frame) = self.frames[target].take() else {
-            return;
+            return false;
         };
         frame.picture_type = header.picture_type;
         frame.temporal_reference = header.temporal_reference;
@@ -482,13 +543,27 @@ impl VideoDecoder {
             for (slice_code, slice_data) in slices(unit) {
                 if let Err(e) = decoder.decode_slice(slice_code, slice_data) {
                     errors += 1;
+                    if tentative {
+                        break;
+                    }
                     if errors <= MAX_SLICE_ERRORS_PER_PICTURE {
                         self.events.push_back(Pending::Error(e));
                     }
                 }
             }
-            decoder.conceal_missing()
+            if tentative && errors > 0 {
+                usize::MAX
+            } else {
+                decoder.conceal_missing()
+            }
         };
+        if tentative && concealed > 0 {
+            // Not complete yet: the buffer written to was free, nothing else changed.
+            self.frames[target] = Some(frame);
+            return false;
+        }
+        let pts = self.take_pts(offset);
+        self.last_slice_code = slices(unit).map(|(code, _)| code).max().unwrap_or(0);
         if concealed > 0 {
             self.events.push_back(Pending::Error(Error::InvalidData(
                 "macroblocks missing from a picture were concealed from the reference",
@@ -525,6 +600,7 @@ impl VideoDecoder {
         } else {
             self.output(target);
         }
+        true
     }
 
     fn report_no_reference(&mut self, message: &'static str) {
@@ -710,6 +786,7 @@ mod tests {
         let mut decoder = VideoDecoder::new(VideoConfig {
             max_width: 64,
             max_height: 64,
+            ..VideoConfig::default()
         });
         decoder.push(IP_STREAM, None);
         decoder.finish();
@@ -889,6 +966,7 @@ mod tests {
         let config = VideoConfig {
             max_width: 48,
             max_height: 48,
+            ..VideoConfig::default()
         };
         let (frames, errors) = frames_and_errors(&w.end(), config);
         assert_eq!(frames, [(0, 32), (0, 48)]);
@@ -928,5 +1006,84 @@ mod tests {
         let (frames, errors) = frames_and_errors(&w.end(), VideoConfig::default());
         assert!(frames.is_empty());
         assert!(errors.iter().any(|e| matches!(e, Error::Unsupported(_))));
+    }
+
+    /// Decodes `stream` pushed in `pieces`-byte chunks; returns per frame (type, temporal
+    /// reference, pts, a checksum of the pixels).
+    fn decode_all(
+        stream: &[u8],
+        piece: usize,
+        low_latency: bool,
+    ) -> Vec<(PictureType, u16, u64, u64)> {
+        let mut decoder = VideoDecoder::new(VideoConfig {
+            low_latency,
+            ..VideoConfig::default()
+        });
+        let mut out = vec![];
+        let mut take = |decoder: &mut VideoDecoder| {
+            while let Some(event) = decoder.next_event() {
+                if let VideoEvent::Frame(f) = event {
+                    let sum =
+                        f.y.iter()
+                            .chain(&f.cb)
+                            .chain(&f.cr)
+                            .fold(0u64, |h, &b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+                    out.push((f.picture_type, f.temporal_reference, f.pts, sum));
+                }
+            }
+        };
+        for chunk in stream.chunks(piece) {
+            decoder.push(chunk, None);
+            take(&mut decoder);
+        }
+        decoder.finish();
+        take(&mut decoder);
+        out
+    }
+
+    #[test]
+    fn low_latency_shows_a_picture_before_the_next_one_begins() {
+        let starts = picture_starts(IP_STREAM);
+        for low_latency in [false, true] {
+            let mut decoder = VideoDecoder::new(VideoConfig {
+                low_latency,
+                ..VideoConfig::default()
+            });
+            let mut frames = vec![];
+            let mut pushed = 0;
+            let mut behind = 0;
+            for (k, &next) in starts.iter().enumerate().skip(1) {
+                // All of picture k - 1, but not yet the start code of picture k.
+                decoder.push(&IP_STREAM[pushed..next], None);
+                pushed = next;
+                drain(&mut decoder, &mut frames);
+                if low_latency {
+                    assert_eq!(frames.len(), k, "picture {} not out yet", k - 1);
+                } else {
+                    // Without low latency a picture waits for the next start code (a GOP or
+                    // sequence header before picture k also ends picture k - 1).
+                    assert!(frames.len() == k || frames.len() == k - 1);
+                    behind += usize::from(frames.len() < k);
+                }
+            }
+            if !low_latency {
+                assert!(behind > 200, "only {behind} of 259 pictures waited");
+            }
+        }
+    }
+
+    #[test]
+    fn low_latency_decodes_the_same_frames() {
+        for (stream, piece) in [
+            (IP_STREAM, 997),
+            (IP_STREAM, 4096),
+            (IPB_STREAM, 1),
+            (IPB_STREAM, 7),
+        ] {
+            let normal = decode_all(stream, piece, false);
+            let fast = decode_all(stream, piece, true);
+            assert!(!normal.is_empty());
+            assert_eq!(normal, fast, "piece size {piece}");
+        }
     }
 }
