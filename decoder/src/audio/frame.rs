@@ -6,6 +6,11 @@ use super::header::FrameHeader;
 
 /// One decoded audio frame: 384 (Layer I) or 1152 (Layer II, also at LSF rates) samples per
 /// channel, 32-bit float, full scale = 1.0, same sign as the encoder input.
+///
+/// The samples are the output of the standard's synthesis filter bank without clipping: a loud
+/// stream may go slightly beyond ±1.0 (the standard clips when it converts to integer PCM; a
+/// player converting to 16 bits should clamp). Dual-channel streams give both programmes, as
+/// channels 0 and 1.
 #[derive(Clone, Debug, Default)]
 pub struct AudioFrame {
     /// Sampling frequency in Hz.
