@@ -1,73 +1,100 @@
 #!/usr/bin/env bash
-# bench/compare.sh - video decode speed of wasmpeg compared with ffmpeg (one thread).
+# bench/compare.sh - video and audio decode speed of wasmpeg compared with ffmpeg (one thread).
 #
 # Usage:
-#   bench/compare.sh [-r ROUNDS] [-x REPEAT] [FILE...]
+#   bench/compare.sh [-m MODE] [-r ROUNDS] [-x REPEAT] [-a AUDIO_REPEAT] [FILE...]
 #
 #   FILE     MPEG streams to decode (default: fixtures/bench_480p_bf2.ts,
-#            fixtures/bench_720p_bf0.ts, fixtures/bench_1080p_bf2.ts; missing ones are skipped)
+#            fixtures/bench_720p_bf0.ts, fixtures/bench_1080p_bf2.ts for video and their audio
+#            track, plus fixtures/mp2_48k_stereo_384k.mp2 and
+#            fixtures/mp2_48k_joint_160k_crc_twolame.mp2 for audio; missing ones are skipped)
+#   -m MODE  video, audio or all (default all, or $MODE)
 #   -r N     number of rounds (default 5, or $ROUNDS)
 #   -x N     decode each FILE repeated N times back to back (default 10, or $REPEAT), so that
 #            each run lasts long enough for process start-up (about 70 ms for ffmpeg) not to
 #            dominate; the repeated file is a plain concatenation, which both tools decode
+#   -a N     the same for the audio inputs (default 300, or $AUDIO_REPEAT): audio decodes
+#            hundreds of times faster than real time, so it needs more repetitions
 #   $JOBS    cargo build jobs (default 2)
 #
 # What is measured: wall-clock time of whole commands, start to exit, taken with
 # `date +%s%N` around each run. Nothing is subtracted: process start-up, reading the file and
-# demuxing are part of both numbers. The two commands are
+# demuxing are part of both numbers.
+#
+# Video: each FILE that has a video stream, repeated REPEAT times, with
 #
 #   wasmpeg decode FILE --null --quiet                     (video only; audio is not decoded)
 #   ffmpeg -hide_banner -nostdin -threads 1 -i FILE -an -f null -
 #
-# Every round runs both tools on every file, round-robin and interleaved (the order of the two
-# tools alternates from one round to the next), so that slow phases of a noisy machine hit
-# both. After one untimed warm-up run of each command, ROUNDS timed rounds are run; the
-# reported time is the median. frames/s = frames decoded (each tool's own count) / median time.
-# The ratio wasmpeg/ffmpeg is in frames/s (above 1: wasmpeg is faster); the median of the
-# per-round ratios is shown too, as it is less sensitive to drift in machine load.
+# Audio: the first audio track of each FILE, taken out of its container as a raw MP2 stream
+# (`ffmpeg -c:a copy -f mp2`; identical tracks are measured once), repeated AUDIO_REPEAT times,
+# with
 #
-# Needs bash, coreutils, ffmpeg, cargo and python3.
+#   wasmpeg decode TRACK --null-audio --quiet              (audio only)
+#   ffmpeg -hide_banner -nostdin -threads 1 -c:a mp2float -i TRACK -vn -f null -
+#
+# (ffmpeg's float MP2 decoder, as wasmpeg decodes to float too). Audio speeds are in audio
+# frames per second (1152 samples per channel per Layer II frame).
+#
+# Every round runs both tools on every input, round-robin and interleaved (the order of the
+# two tools alternates from one round to the next), so that slow phases of a noisy machine hit
+# both. After one untimed warm-up run of each command, ROUNDS timed rounds are run; the
+# reported time is the median. frames/s = frames decoded (each tool's own count: video frames
+# from `wasmpeg probe` and ffmpeg's -progress, audio frames from `wasmpeg probe` and ffprobe's
+# -count_frames) / median time. The ratio wasmpeg/ffmpeg is in frames/s (above 1: wasmpeg is
+# faster); the median of the per-round ratios is shown too, as it is less sensitive to drift
+# in machine load.
+#
+# Needs bash, coreutils, ffmpeg, ffprobe, cargo and python3.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
 REPEAT=${REPEAT:-10}
+AUDIO_REPEAT=${AUDIO_REPEAT:-300}
+MODE=${MODE:-all}
 JOBS=${JOBS:-2}
-while getopts "r:x:h" opt; do
+USAGE="usage: $0 [-m video|audio|all] [-r ROUNDS] [-x REPEAT] [-a AUDIO_REPEAT] [FILE...]"
+while getopts "m:r:x:a:h" opt; do
     case $opt in
+        m) MODE=$OPTARG ;;
         r) ROUNDS=$OPTARG ;;
         x) REPEAT=$OPTARG ;;
+        a) AUDIO_REPEAT=$OPTARG ;;
         h) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: $0 [-r ROUNDS] [-x REPEAT] [FILE...]" >&2; exit 2 ;;
+        *) echo "$USAGE" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-if ! [[ $REPEAT =~ ^[1-9][0-9]*$ ]]; then
-    echo "compare.sh: REPEAT must be a positive whole number, got '$REPEAT'" >&2
-    exit 2
-fi
-if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
-    echo "compare.sh: ROUNDS must be a positive whole number, got '$ROUNDS'" >&2
-    exit 2
-fi
+for var in REPEAT AUDIO_REPEAT ROUNDS; do
+    if ! [[ ${!var} =~ ^[1-9][0-9]*$ ]]; then
+        echo "compare.sh: $var must be a positive whole number, got '${!var}'" >&2
+        exit 2
+    fi
+done
+case $MODE in
+    video | audio | all) ;;
+    *) echo "compare.sh: MODE must be video, audio or all, got '$MODE'" >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for tool in ffmpeg cargo python3; do
+for tool in ffmpeg ffprobe cargo python3; do
     command -v "$tool" >/dev/null || { echo "compare.sh: $tool is needed" >&2; exit 1; }
 done
 
 if [ $# -eq 0 ]; then
     set -- "$ROOT/fixtures/bench_480p_bf2.ts" "$ROOT/fixtures/bench_720p_bf0.ts" \
-        "$ROOT/fixtures/bench_1080p_bf2.ts"
+        "$ROOT/fixtures/bench_1080p_bf2.ts" "$ROOT/fixtures/mp2_48k_stereo_384k.mp2" \
+        "$ROOT/fixtures/mp2_48k_joint_160k_crc_twolame.mp2"
 fi
-FILES=()
+SOURCES=()
 for f in "$@"; do
     if [ -f "$f" ]; then
-        FILES+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+        SOURCES+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
     else
         echo "compare.sh: skipping $f (not found)" >&2
     fi
 done
-[ ${#FILES[@]} -gt 0 ] || { echo "compare.sh: no input files" >&2; exit 1; }
+[ ${#SOURCES[@]} -gt 0 ] || { echo "compare.sh: no input files" >&2; exit 1; }
 
 echo "== building wasmpeg (release)" >&2
 (cd "$ROOT" && cargo build --release -j "$JOBS" -p wasmpeg --bin wasmpeg) >&2
@@ -78,21 +105,74 @@ WASMPEG="$TARGET_DIR/release/wasmpeg"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-if [ "$REPEAT" -gt 1 ]; then
-    echo "== repeating each input $REPEAT times" >&2
-    for i in "${!FILES[@]}"; do
-        repeated="$TMP/$(basename "${FILES[$i]}")"
-        for ((k = 0; k < REPEAT; k++)); do cat "${FILES[$i]}"; done > "$repeated"
-        FILES[$i]=$repeated
+
+# The inputs to time: FILES[i] is decoded as KINDS[i] (video or audio); NAMES[i] is shown.
+FILES=()
+KINDS=()
+NAMES=()
+
+# repeat SRC DEST N: DEST is SRC concatenated N times.
+repeat() {
+    local k
+    for ((k = 0; k < $3; k++)); do cat "$1"; done >"$2"
+}
+
+if [ "$MODE" != audio ]; then
+    if [ "$REPEAT" -gt 1 ]; then
+        echo "== repeating each video input $REPEAT times" >&2
+    fi
+    for f in "${SOURCES[@]}"; do
+        if [ -z "$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_type \
+            -of csv=p=0 "$f" 2>/dev/null)" ]; then
+            [ "$MODE" = video ] && echo "compare.sh: no video stream in $(basename "$f"); skipping it" >&2
+            continue
+        fi
+        input=$f
+        if [ "$REPEAT" -gt 1 ]; then
+            input="$TMP/video-${#FILES[@]}-$(basename "$f")"
+            repeat "$f" "$input" "$REPEAT"
+        fi
+        FILES+=("$input")
+        KINDS+=(video)
+        NAMES+=("$(basename "$f")")
     done
 fi
-TIMES="$TMP/times"   # lines: file-index tool round nanoseconds
-COUNTS="$TMP/counts" # lines: file-index tool frames
+
+if [ "$MODE" != video ]; then
+    echo "== extracting the audio tracks, repeated $AUDIO_REPEAT times" >&2
+    SEEN_TRACKS=" "
+    for k in "${!SOURCES[@]}"; do
+        f=${SOURCES[$k]}
+        track="$TMP/track-$k.mp2"
+        if ! ffmpeg -hide_banner -nostdin -v error -y -i "$f" -map 0:a:0 -c:a copy -f mp2 "$track" \
+            2>/dev/null || [ ! -s "$track" ]; then
+            echo "compare.sh: no MP2 audio track in $(basename "$f"); no audio comparison for it" >&2
+            continue
+        fi
+        sum=$(cksum <"$track" | cut -d' ' -f1,2)
+        if [[ $SEEN_TRACKS == *" $sum "* ]]; then
+            echo "compare.sh: the audio of $(basename "$f") was already measured; skipping it" >&2
+            continue
+        fi
+        SEEN_TRACKS+="$sum "
+        input="$TMP/audio-$k.mp2"
+        repeat "$track" "$input" "$AUDIO_REPEAT"
+        FILES+=("$input")
+        KINDS+=(audio)
+        NAMES+=("$(basename "$f") (audio)")
+    done
+fi
+[ ${#FILES[@]} -gt 0 ] || { echo "compare.sh: nothing to measure" >&2; exit 1; }
+
+TIMES="$TMP/times"   # lines: input-index tool round nanoseconds
+COUNTS="$TMP/counts" # lines: input-index tool frames
 : >"$TIMES"
 : >"$COUNTS"
 
-run_wasmpeg() { "$WASMPEG" decode "$1" --null --quiet; }
-run_ffmpeg() { ffmpeg -hide_banner -nostdin -threads 1 -i "$1" -an -f null - ; }
+run_wasmpeg_video() { "$WASMPEG" decode "$1" --null --quiet; }
+run_ffmpeg_video() { ffmpeg -hide_banner -nostdin -threads 1 -i "$1" -an -f null - ; }
+run_wasmpeg_audio() { "$WASMPEG" decode "$1" --null-audio --quiet; }
+run_ffmpeg_audio() { ffmpeg -hide_banner -nostdin -threads 1 -c:a mp2float -i "$1" -vn -f null - ; }
 
 # Wall-clock nanoseconds of one run of "$@", or "fail".
 time_ns() {
@@ -106,28 +186,42 @@ time_ns() {
     fi
 }
 
+# ffmpeg's (ffprobe's) frame count of input I.
+ffmpeg_count() {
+    local f=${FILES[$1]}
+    if [ "${KINDS[$1]}" = video ]; then
+        ffmpeg -hide_banner -nostdin -v error -threads 1 -i "$f" -map 0:v:0 -fps_mode passthrough \
+            -f null - -progress pipe:1 | sed -n 's/^frame=//p' | tail -n 1
+    else
+        ffprobe -v error -select_streams a:0 -count_frames -show_entries stream=nb_read_frames \
+            -of csv=p=0 "$f" | grep -m 1 '[0-9]'
+    fi
+}
+
 echo "== counting frames and warming up" >&2
 OK_WASMPEG=()
 for i in "${!FILES[@]}"; do
     f=${FILES[$i]}
-    n=$(ffmpeg -hide_banner -nostdin -v error -threads 1 -i "$f" -map 0:v:0 -fps_mode passthrough \
-        -f null - -progress pipe:1 | sed -n 's/^frame=//p' | tail -n 1)
+    kind=${KINDS[$i]}
+    n=$(ffmpeg_count "$i" || true)
     echo "$i ffmpeg ${n:-0}" >>"$COUNTS"
     m=$("$WASMPEG" probe --json --quiet "$f" 2>"$TMP/err" |
-        python3 -c 'import json, sys; v = json.load(sys.stdin)["video"]; print(v["frames"] if v else 0)' \
+        python3 -c "import json, sys; v = json.load(sys.stdin)['$kind']; print(v['frames'] if v else 0)" \
         2>/dev/null || true)
-    if [ -n "$m" ] && [ "$m" -gt 0 ] && run_wasmpeg "$f" >/dev/null 2>&1; then
+    if [ -n "$m" ] && [ "$m" -gt 0 ] && "run_wasmpeg_$kind" "$f" >/dev/null 2>"$TMP/err"; then
         OK_WASMPEG[$i]=1
         echo "$i wasmpeg $m" >>"$COUNTS"
-        [ "$m" = "${n:-0}" ] || echo "compare.sh: warning: $(basename "$f"): wasmpeg decodes $m frames, ffmpeg ${n:-0}" >&2
+        [ "$m" = "${n:-0}" ] ||
+            echo "compare.sh: warning: ${NAMES[$i]}: wasmpeg decodes $m $kind frames, ffmpeg ${n:-0}" >&2
     else
         OK_WASMPEG[$i]=0
-        echo "compare.sh: warning: wasmpeg cannot decode $(basename "$f") ($(head -n 1 "$TMP/err")); timing ffmpeg only" >&2
+        reason=$(head -n 1 "$TMP/err")
+        echo "compare.sh: warning: wasmpeg cannot decode the $kind of ${NAMES[$i]} (${reason:-no frames}); timing ffmpeg only" >&2
     fi
-    run_ffmpeg "$f" >/dev/null 2>&1 || echo "compare.sh: warning: ffmpeg failed on $f" >&2
+    "run_ffmpeg_$kind" "$f" >/dev/null 2>&1 || echo "compare.sh: warning: ffmpeg failed on ${NAMES[$i]}" >&2
 done
 
-echo "== $ROUNDS rounds over ${#FILES[@]} file(s)" >&2
+echo "== $ROUNDS rounds over ${#FILES[@]} input(s)" >&2
 for ((r = 1; r <= ROUNDS; r++)); do
     for i in "${!FILES[@]}"; do
         f=${FILES[$i]}
@@ -136,24 +230,24 @@ for ((r = 1; r <= ROUNDS; r++)); do
             if [ "$tool" = wasmpeg ] && [ "${OK_WASMPEG[$i]}" != 1 ]; then
                 continue
             fi
-            echo "$i $tool $r $(time_ns "run_$tool" "$f")" >>"$TIMES"
+            echo "$i $tool $r $(time_ns "run_${tool}_${KINDS[$i]}" "$f")" >>"$TIMES"
         done
     done
     printf '   round %d/%d done\n' "$r" "$ROUNDS" >&2
 done
 
-python3 - "$TIMES" "$COUNTS" "$ROUNDS" "${FILES[@]}" <<'PY'
+python3 - "$TIMES" "$COUNTS" "$ROUNDS" "${#FILES[@]}" "${KINDS[@]}" "${NAMES[@]}" <<'PY'
 import math
-import os
 import statistics
 import sys
 
-times_path, counts_path, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-files = sys.argv[4:]
+times_path, counts_path, rounds, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+kinds = sys.argv[5:5 + n]
+names = sys.argv[5 + n:5 + 2 * n]
 counts = {}
 for line in open(counts_path):
-    i, tool, n = line.split()
-    counts[(int(i), tool)] = int(n)
+    i, tool, c = line.split()
+    counts[(int(i), tool)] = int(c)
 times = {}
 for line in open(times_path):
     i, tool, r, ns = line.split()
@@ -164,34 +258,43 @@ def fmt(x, spec):
     width = int(spec.split(".")[0] or 0)
     return format(x, spec) if x is not None else "-".rjust(width)
 
-print()
-print(f"wall-clock of whole commands, median of {rounds} interleaved rounds, one thread")
-header = f"{'stream':<28}{'frames':>7}{'wasmpeg fps':>13}{'ffmpeg fps':>12}   {'RATIO wasmpeg/ffmpeg':<22}per-round ratios"
-print(header)
-print("-" * len(header))
-ratios = []
-for i, f in enumerate(files):
-    name = os.path.basename(f)
-    w, g = times.get((i, "wasmpeg"), {}), times.get((i, "ffmpeg"), {})
-    nw, ng = counts.get((i, "wasmpeg")), counts.get((i, "ffmpeg"), 0)
-    fps_w = nw / statistics.median(w.values()) if w and nw else None
-    fps_g = ng / statistics.median(g.values()) if g and ng else None
-    ratio = fps_w / fps_g if fps_w and fps_g else None
-    per_round = sorted((nw / w[r]) / (ng / g[r]) for r in w if r in g and nw and ng)
-    if ratio:
-        ratios.append(ratio)
-    spread = (
-        f"median {statistics.median(per_round):.2f}x, range {per_round[0]:.2f}x..{per_round[-1]:.2f}x"
-        if per_round else "-"
-    )
-    frames = nw if nw else ng
-    print(f"{name:<28}{frames:>7}{fmt(fps_w, '13.1f')}{fmt(fps_g, '12.1f')}   "
-          f"{(fmt(ratio, '.2f') + 'x') if ratio else 'n/a':<22}{spread}")
-print()
-if ratios:
-    geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-    print(f"RATIO wasmpeg/ffmpeg (geometric mean over {len(ratios)} stream(s)): {geo:.2f}x"
-          f"  ({'wasmpeg faster' if geo > 1 else 'ffmpeg faster'})")
-else:
-    print("RATIO wasmpeg/ffmpeg: n/a (wasmpeg decoded none of the streams)")
+def table(kind, title, unit):
+    rows = [i for i in range(n) if kinds[i] == kind]
+    if not rows:
+        return
+    print()
+    print(f"{title}: wall-clock of whole commands, median of {rounds} interleaved rounds, one thread")
+    ww, wg = len(unit) + 10, len(unit) + 9
+    wn = max([28] + [len(names[i]) + 2 for i in rows])
+    header = (f"{'stream':<{wn}}{'frames':>7}{'wasmpeg ' + unit:>{ww}}{'ffmpeg ' + unit:>{wg}}   "
+              f"{'RATIO wasmpeg/ffmpeg':<22}per-round ratios")
+    print(header)
+    print("-" * len(header))
+    ratios = []
+    for i in rows:
+        w, g = times.get((i, "wasmpeg"), {}), times.get((i, "ffmpeg"), {})
+        nw, ng = counts.get((i, "wasmpeg")), counts.get((i, "ffmpeg"), 0)
+        fps_w = nw / statistics.median(w.values()) if w and nw else None
+        fps_g = ng / statistics.median(g.values()) if g and ng else None
+        ratio = fps_w / fps_g if fps_w and fps_g else None
+        per_round = sorted((nw / w[r]) / (ng / g[r]) for r in w if r in g and nw and ng)
+        if ratio:
+            ratios.append(ratio)
+        spread = (
+            f"median {statistics.median(per_round):.2f}x, range {per_round[0]:.2f}x..{per_round[-1]:.2f}x"
+            if per_round else "-"
+        )
+        frames = nw if nw else ng
+        print(f"{names[i]:<{wn}}{frames:>7}{fmt(fps_w, f'{ww}.1f')}{fmt(fps_g, f'{wg}.1f')}   "
+              f"{(fmt(ratio, '.2f') + 'x') if ratio else 'n/a':<22}{spread}")
+    print()
+    if ratios:
+        geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+        print(f"{title} RATIO wasmpeg/ffmpeg (geometric mean over {len(ratios)} stream(s)): {geo:.2f}x"
+              f"  ({'wasmpeg faster' if geo > 1 else 'ffmpeg faster'})")
+    else:
+        print(f"{title} RATIO wasmpeg/ffmpeg: n/a (wasmpeg decoded none of the streams)")
+
+table("video", "video", "fps")
+table("audio", "audio", "frames/s")
 PY

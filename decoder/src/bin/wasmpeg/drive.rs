@@ -33,13 +33,24 @@ pub struct WarningCounts {
     pub demux: u64,
     /// Video bitstream damage.
     pub video: u64,
+    /// Audio bitstream damage.
+    pub audio: u64,
 }
 
 impl WarningCounts {
     /// All warnings.
     pub fn total(self) -> u64 {
-        self.demux + self.video
+        self.demux + self.video + self.audio
     }
+}
+
+/// Which elementary streams to decode; the others are skipped after demuxing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Streams {
+    /// Decode the first video stream.
+    pub video: bool,
+    /// Decode the first audio stream.
+    pub audio: bool,
 }
 
 /// How a run went.
@@ -51,16 +62,24 @@ pub struct Outcome {
     pub container: ContainerFormat,
     /// Bytes read from the input.
     pub bytes: u64,
-    /// Frames the decoder produced (including any the handler did not use).
+    /// Video frames the decoder produced (including any the handler did not use).
     pub frames: u64,
+    /// Audio frames the decoder produced (including any the handler did not use).
+    pub audio_frames: u64,
+    /// Seconds of audio the decoder produced.
+    pub audio_seconds: f64,
     /// Warnings seen.
     pub warnings: WarningCounts,
     /// True when the handler stopped the run before the end of the input.
     pub stopped_early: bool,
     /// True when a video stream was announced or a sequence header was read.
     pub saw_video: bool,
+    /// True when an audio stream was announced or an audio frame was decoded.
+    pub saw_audio: bool,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
+    /// The streams that were decoded.
+    pub streams: Streams,
 }
 
 impl Outcome {
@@ -69,24 +88,44 @@ impl Outcome {
         let w = self.warnings;
         if w.total() > 0 {
             warn!(
-                "{}: {} decoder warning{} ({} container, {} video); the damage was concealed",
+                "{}: {} decoder warning{} ({} container, {} video, {} audio); damaged or \
+                 unsupported data was concealed or skipped",
                 self.name,
                 w.total(),
                 if w.total() == 1 { "" } else { "s" },
                 w.demux,
-                w.video
+                w.video,
+                w.audio
             );
         }
         let seconds = self.elapsed.as_secs_f64();
-        let fps = if seconds > 0.0 {
-            self.frames as f64 / seconds
-        } else {
-            0.0
+        let rate = |n: u64| {
+            if seconds > 0.0 {
+                n as f64 / seconds
+            } else {
+                0.0
+            }
         };
+        let mut decoded = Vec::new();
+        if self.streams.video {
+            decoded.push(format!(
+                "{} video frames ({:.1} fps)",
+                self.frames,
+                rate(self.frames)
+            ));
+        }
+        if self.streams.audio {
+            decoded.push(format!(
+                "{} audio frames ({:.1} frames/s, {:.1} s of audio)",
+                self.audio_frames,
+                rate(self.audio_frames),
+                self.audio_seconds
+            ));
+        }
         info!(
-            "{}: {} frames decoded from {:.1} MB of {} in {seconds:.2} s ({fps:.1} fps)",
+            "{}: {} decoded from {:.1} MB of {} in {seconds:.2} s",
             self.name,
-            self.frames,
+            decoded.join(" and "),
             self.bytes as f64 / 1e6,
             self.container.name()
         );
@@ -98,25 +137,32 @@ pub fn not_mpeg(name: &str) -> anyhow::Error {
     anyhow::anyhow!("{name}: not an MPEG stream (expected MPEG-TS, MPEG-PS, .m1v or .mp2)")
 }
 
-/// Reads `input` in chunks, pushes them into a decoder and hands every event to `handle` until
-/// the input ends or `handle` returns [`Flow::Stop`]. Warnings are logged and counted here
-/// (and passed on too). Fails when the input is not MPEG or cannot be read.
+/// Reads `input` in chunks, pushes them into a decoder that decodes `streams` and hands every
+/// event to `handle` until the input ends or `handle` returns [`Flow::Stop`]. Warnings are
+/// logged and counted here (and passed on too). Fails when the input is not MPEG or cannot be
+/// read.
 pub fn run(
     input: &mut Input,
     container: Option<ContainerFormat>,
+    streams: Streams,
     progress: &mut Progress,
     mut handle: impl FnMut(DecoderEvent<'_>) -> anyhow::Result<Flow>,
 ) -> anyhow::Result<Outcome> {
     let mut decoder = Decoder::new(DecoderConfig {
         container,
+        video: streams.video,
+        audio: streams.audio,
         ..DecoderConfig::default()
     });
     let mut state = State {
         name: input.name.clone(),
         bytes: 0,
         frames: 0,
+        audio_frames: 0,
+        audio_seconds: 0.0,
         warnings: WarningCounts::default(),
         saw_video: false,
+        saw_audio: false,
         unknown_container: false,
     };
     let mut buf = Vec::with_capacity(crate::input::CHUNK_SIZE);
@@ -151,7 +197,11 @@ pub fn run(
             }
             None => {}
         }
-        progress.update(state.frames, state.bytes);
+        progress.update(
+            streams.video.then_some(state.frames),
+            streams.audio.then_some(state.audio_seconds),
+            state.bytes,
+        );
         if !more {
             break;
         }
@@ -165,10 +215,14 @@ pub fn run(
         container,
         bytes: state.bytes,
         frames: state.frames,
+        audio_frames: state.audio_frames,
+        audio_seconds: state.audio_seconds,
         warnings: state.warnings,
         stopped_early,
         saw_video: state.saw_video,
+        saw_audio: state.saw_audio,
         elapsed: progress.elapsed(),
+        streams,
     })
 }
 
@@ -176,8 +230,11 @@ struct State {
     name: String,
     bytes: u64,
     frames: u64,
+    audio_frames: u64,
+    audio_seconds: f64,
     warnings: WarningCounts,
     saw_video: bool,
+    saw_audio: bool,
     unknown_container: bool,
 }
 
@@ -190,6 +247,7 @@ impl State {
         match &event {
             DecoderEvent::Stream(info) => {
                 self.saw_video |= info.id.kind == StreamKind::Video;
+                self.saw_audio |= info.id.kind == StreamKind::Audio;
                 info!("{}: found {}", self.name, describe_stream(info));
             }
             DecoderEvent::Sequence(seq) => {
@@ -200,8 +258,16 @@ impl State {
                     self.name, seq.width, seq.height
                 );
             }
-            DecoderEvent::Gop(_) | DecoderEvent::Audio(_) => {}
+            DecoderEvent::Gop(_) => {}
             DecoderEvent::Video(_) => self.frames += 1,
+            DecoderEvent::Audio(frame) => {
+                self.saw_audio = true;
+                self.audio_frames += 1;
+                if frame.sample_rate > 0 {
+                    self.audio_seconds +=
+                        frame.samples_per_channel as f64 / f64::from(frame.sample_rate);
+                }
+            }
             DecoderEvent::Warning(w) => {
                 if is_unknown_container(w) {
                     self.unknown_container = true;
@@ -209,7 +275,8 @@ impl State {
                 }
                 match w {
                     Warning::Demux(_) => self.warnings.demux += 1,
-                    Warning::Video(_) | Warning::Audio(_) => self.warnings.video += 1,
+                    Warning::Video(_) => self.warnings.video += 1,
+                    Warning::Audio(_) => self.warnings.audio += 1,
                 }
                 let n = self.warnings.total();
                 let text = describe_warning(w);
@@ -232,7 +299,9 @@ impl State {
 fn is_unknown_container(w: &Warning) -> bool {
     matches!(
         w,
-        Warning::Demux(DemuxWarning::UnknownContainer) | Warning::Video(Error::UnknownContainer)
+        Warning::Demux(DemuxWarning::UnknownContainer)
+            | Warning::Video(Error::UnknownContainer)
+            | Warning::Audio(Error::UnknownContainer)
     )
 }
 

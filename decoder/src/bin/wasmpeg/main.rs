@@ -1,4 +1,5 @@
-//! `wasmpeg`: decode MPEG-1 video to YUV4MPEG2 and describe MPEG streams.
+//! `wasmpeg`: decode MPEG-1 video to YUV4MPEG2 and MPEG audio to WAV, and describe MPEG
+//! streams.
 //!
 //! Errors are reported as one line on stderr (`wasmpeg: error: ...`) with exit status 1;
 //! command-line mistakes exit with status 2 (clap's convention). A panic would be a bug: the
@@ -9,9 +10,11 @@ mod decode;
 mod drive;
 mod input;
 mod logging;
+mod output;
 mod probe;
 mod progress;
 mod rational;
+mod wav;
 mod y4m;
 
 use std::io::Write;

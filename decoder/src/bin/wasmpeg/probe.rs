@@ -4,12 +4,13 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde_json::{json, Value};
+use wasmpeg::audio::{ChannelMode, FrameHeader, Layer, Version};
 use wasmpeg::demux::{StreamInfo, StreamKind};
 use wasmpeg::video::{GopHeader, SequenceHeader};
-use wasmpeg::{DecoderEvent, Frame, PictureType, PTS_CLOCK_HZ};
+use wasmpeg::{AudioFrame, DecoderEvent, Frame, PictureType, PTS_CLOCK_HZ};
 
 use crate::cli::{GlobalArgs, ProbeArgs};
-use crate::drive::{self, Flow, Outcome};
+use crate::drive::{self, Flow, Outcome, Streams};
 use crate::input::Input;
 use crate::progress::Progress;
 use crate::rational::{display_aspect, sample_aspect};
@@ -27,13 +28,22 @@ pub fn run(args: &ProbeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let limit_ticks = args
         .limit_seconds
         .map(|s| (s * PTS_CLOCK_HZ as f64).min(i64::MAX as f64) as i64);
-    let mut stats = Stats::default();
+    let mut stats = Stats {
+        limit_ticks,
+        limit_seconds: args.limit_seconds,
+        ..Stats::default()
+    };
     let mut progress = Progress::new(!global.quiet);
+    let streams = Streams {
+        video: true,
+        audio: true,
+    };
     let outcome = drive::run(
         &mut input,
         args.format.container(),
+        streams,
         &mut progress,
-        |event| Ok(stats.observe(&event, limit_ticks)),
+        |event| Ok(stats.observe(&event)),
     )?;
     outcome.log_summary();
     let report = Report {
@@ -78,18 +88,33 @@ struct Stats {
     last_frame_ticks: u64,
     first_gop_header: Option<GopHeader>,
     gop: GopTracker,
-    stopped_by_limit: bool,
+    audio: AudioStats,
+    /// `--limit-seconds` as 90 kHz ticks (video) and as seconds (audio).
+    limit_ticks: Option<i64>,
+    limit_seconds: Option<f64>,
+    /// The video went past `--limit-seconds`: later frames are not counted.
+    video_over: bool,
+    /// The audio went past `--limit-seconds`: later frames are not counted.
+    audio_over: bool,
+    /// A video (audio) stream was announced or decoded.
+    has_video: bool,
+    has_audio: bool,
 }
 
 impl Stats {
-    fn observe(&mut self, event: &DecoderEvent<'_>, limit_ticks: Option<i64>) -> Flow {
+    fn observe(&mut self, event: &DecoderEvent<'_>) -> Flow {
         match event {
             DecoderEvent::Stream(info) => {
                 if !self.streams.contains(info) {
                     self.streams.push(*info);
                 }
+                match info.id.kind {
+                    StreamKind::Video => self.has_video = true,
+                    StreamKind::Audio => self.has_audio = true,
+                }
             }
             DecoderEvent::Sequence(seq) => {
+                self.has_video = true;
                 self.sequence_headers += 1;
                 if self.first_sequence.is_none() {
                     self.first_sequence = Some((*seq).clone());
@@ -100,13 +125,43 @@ impl Stats {
                     self.first_gop_header = Some(*gop);
                 }
             }
-            DecoderEvent::Video(frame) => return self.frame(frame, limit_ticks),
-            DecoderEvent::Warning(_) | DecoderEvent::Audio(_) => {}
+            DecoderEvent::Video(frame) => {
+                self.has_video = true;
+                self.frame(frame);
+            }
+            DecoderEvent::Audio(frame) => {
+                self.has_audio = true;
+                self.audio_frame(frame);
+            }
+            DecoderEvent::Warning(_) => {}
         }
-        Flow::Continue
+        // Stop when every stream present has gone past --limit-seconds.
+        let over = (self.video_over || !self.has_video) && (self.audio_over || !self.has_audio);
+        if over && (self.video_over || self.audio_over) {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
     }
 
-    fn frame(&mut self, frame: &Frame, limit_ticks: Option<i64>) -> Flow {
+    fn audio_frame(&mut self, frame: &AudioFrame) {
+        if self.audio_over {
+            return;
+        }
+        if self
+            .limit_seconds
+            .is_some_and(|limit| self.audio.frames > 0 && self.audio.seconds >= limit)
+        {
+            self.audio_over = true;
+            return;
+        }
+        self.audio.frame(frame);
+    }
+
+    fn frame(&mut self, frame: &Frame) {
+        if self.video_over {
+            return;
+        }
         let raw = frame.pts & (PTS_MODULO as u64 - 1);
         let unwrapped = match self.last_pts {
             None => raw as i64,
@@ -120,10 +175,10 @@ impl Stats {
                 self.prev_unwrapped + delta
             }
         };
-        if let (Some(limit), Some(_)) = (limit_ticks, self.first_pts) {
+        if let (Some(limit), Some(_)) = (self.limit_ticks, self.first_pts) {
             if unwrapped - self.min_unwrapped >= limit {
-                self.stopped_by_limit = true;
-                return Flow::Stop;
+                self.video_over = true;
+                return;
             }
         }
         if self.first_pts.is_none() {
@@ -143,7 +198,6 @@ impl Stats {
             self.sizes.push(size);
         }
         self.gop.frame(frame);
-        Flow::Continue
     }
 
     /// Seconds from the first to the last PTS plus one frame.
@@ -151,6 +205,144 @@ impl Stats {
         self.first_pts?;
         let ticks = (self.max_unwrapped - self.min_unwrapped) as f64 + self.last_frame_ticks as f64;
         Some(ticks / PTS_CLOCK_HZ as f64)
+    }
+}
+
+/// What the audio frames said.
+#[derive(Debug, Default)]
+struct AudioStats {
+    /// The first decoded frame's header.
+    header: Option<FrameHeader>,
+    frames: u64,
+    /// Samples per channel.
+    samples: u64,
+    seconds: f64,
+    first_pts: Option<u64>,
+    last_pts: Option<u64>,
+    /// Every (sample rate, channels) seen, in order.
+    formats: Vec<(u32, u8)>,
+    /// Bit rate of the first frame with a header (kbit/s, 0 = free format).
+    first_bitrate: Option<u32>,
+    /// True when a frame's bit rate differs from the first one's.
+    bitrate_varies: bool,
+}
+
+impl AudioStats {
+    fn frame(&mut self, frame: &AudioFrame) {
+        if let Some(h) = frame.header {
+            if self.header.is_none() {
+                self.header = Some(h);
+            }
+            match self.first_bitrate {
+                None => self.first_bitrate = Some(h.bitrate_kbps),
+                Some(first) => self.bitrate_varies |= first != h.bitrate_kbps,
+            }
+        }
+        self.frames += 1;
+        self.samples += frame.samples_per_channel as u64;
+        if frame.sample_rate > 0 {
+            self.seconds += frame.samples_per_channel as f64 / f64::from(frame.sample_rate);
+        }
+        if self.first_pts.is_none() {
+            self.first_pts = Some(frame.pts);
+        }
+        self.last_pts = Some(frame.pts);
+        let format = (frame.sample_rate, frame.channels);
+        if !self.formats.contains(&format) {
+            self.formats.push(format);
+        }
+    }
+
+    /// Sample rate and channels of the first frame.
+    fn first_format(&self) -> (u32, u8) {
+        self.formats.first().copied().unwrap_or_default()
+    }
+
+    fn version(&self) -> Option<&'static str> {
+        self.header.map(|h| match h.version {
+            Version::Mpeg1 => "MPEG-1",
+            Version::Mpeg2Lsf => "MPEG-2 LSF",
+        })
+    }
+
+    fn layer(&self) -> Option<u8> {
+        self.header.map(|h| match h.layer {
+            Layer::I => 1,
+            Layer::II => 2,
+            Layer::III => 3,
+        })
+    }
+
+    fn mode(&self) -> Option<&'static str> {
+        self.header.map(|h| match h.mode {
+            ChannelMode::Stereo => "stereo",
+            ChannelMode::JointStereo { .. } => "joint_stereo",
+            ChannelMode::DualChannel => "dual_channel",
+            ChannelMode::Mono => "mono",
+        })
+    }
+
+    fn intensity_bound(&self) -> Option<u8> {
+        match self.header?.mode {
+            ChannelMode::JointStereo { bound } => Some(bound),
+            _ => None,
+        }
+    }
+
+    /// Bits per second, `None` for free format (or without a header).
+    fn bit_rate(&self) -> Option<u64> {
+        self.header
+            .filter(|h| h.bitrate_kbps > 0)
+            .map(|h| u64::from(h.bitrate_kbps) * 1000)
+    }
+
+    fn emphasis(&self) -> Option<&'static str> {
+        self.header.map(|h| match h.emphasis {
+            0 => "none",
+            1 => "50/15us",
+            3 => "ccitt_j17",
+            _ => "reserved",
+        })
+    }
+
+    /// The text report's description of the first frame, e.g. `MPEG-1 Layer II, 44100 Hz,
+    /// stereo (2 channels)`.
+    fn summary(&self) -> String {
+        let (rate, channels) = self.first_format();
+        let mut t = String::new();
+        if let (Some(version), Some(h)) = (self.version(), self.header) {
+            let layer = match h.layer {
+                Layer::I => "I",
+                Layer::II => "II",
+                Layer::III => "III",
+            };
+            let _ = write!(t, "{version} Layer {layer}, ");
+        }
+        let _ = write!(t, "{rate} Hz, ");
+        let mode = match self.header.map(|h| h.mode) {
+            Some(ChannelMode::Stereo) => "stereo".to_owned(),
+            Some(ChannelMode::JointStereo { bound }) => {
+                format!("joint stereo (intensity stereo from subband {bound})")
+            }
+            Some(ChannelMode::DualChannel) => "dual channel".to_owned(),
+            Some(ChannelMode::Mono) => "mono".to_owned(),
+            None => String::new(),
+        };
+        let plural = if channels == 1 { "" } else { "s" };
+        if mode.is_empty() {
+            let _ = write!(t, "{channels} channel{plural}");
+        } else {
+            let _ = write!(t, "{mode}, {channels} channel{plural}");
+        }
+        if self.formats.len() > 1 {
+            let seen: Vec<String> = self
+                .formats
+                .iter()
+                .map(|(r, c)| format!("{r} Hz {c} ch"))
+                .collect();
+            let _ = write!(t, " (formats seen: {})", seen.join(", "));
+        }
+        t
     }
 }
 
@@ -242,7 +434,39 @@ fn kind_name(kind: StreamKind) -> &'static str {
 
 impl Report<'_> {
     fn complete(&self) -> bool {
-        !self.outcome.stopped_early && !self.stats.stopped_by_limit
+        !self.outcome.stopped_early && !self.stats.video_over && !self.stats.audio_over
+    }
+
+    fn audio_json(&self) -> Value {
+        let a = &self.stats.audio;
+        if a.frames == 0 {
+            return Value::Null;
+        }
+        let (rate, channels) = a.first_format();
+        let formats: Vec<Value> = a
+            .formats
+            .iter()
+            .map(|(r, c)| json!({"sample_rate": r, "channels": c}))
+            .collect();
+        json!({
+            "version": a.version(),
+            "layer": a.layer(),
+            "sample_rate": rate,
+            "channels": channels,
+            "mode": a.mode(),
+            "intensity_bound": a.intensity_bound(),
+            "bit_rate": a.bit_rate(),
+            "free_format": a.header.is_some_and(|h| h.bitrate_kbps == 0),
+            "variable_bit_rate": a.bitrate_varies,
+            "crc": a.header.map(|h| h.has_crc),
+            "emphasis": a.emphasis(),
+            "frames": a.frames,
+            "samples": a.samples,
+            "duration": a.seconds,
+            "first_pts": a.first_pts,
+            "last_pts": a.last_pts,
+            "formats": formats,
+        })
     }
 
     fn json(&self) -> Value {
@@ -305,7 +529,13 @@ impl Report<'_> {
             "container": self.outcome.container.name(),
             "streams": streams,
             "video": video,
+            "audio": self.audio_json(),
             "warnings": self.outcome.warnings.total(),
+            "warnings_by_origin": {
+                "container": self.outcome.warnings.demux,
+                "video": self.outcome.warnings.video,
+                "audio": self.outcome.warnings.audio,
+            },
             "complete": self.complete(),
         })
     }
@@ -385,7 +615,50 @@ impl Report<'_> {
                 );
             }
         }
-        line("warnings:", &self.outcome.warnings.total().to_string());
+        let a = &s.audio;
+        if a.frames == 0 {
+            line("audio:", "none");
+        } else {
+            line("audio:", &a.summary());
+            let mut rate = match (a.header, a.bit_rate()) {
+                (None, _) => "unknown".to_owned(),
+                (Some(_), None) => "free format".to_owned(),
+                (Some(_), Some(bps)) => format!("{} kbit/s", trim_float(bps as f64 / 1000.0)),
+            };
+            if a.bitrate_varies {
+                rate += " (varies)";
+            }
+            if let Some(h) = a.header {
+                rate += if h.has_crc { ", CRC" } else { ", no CRC" };
+                match a.emphasis() {
+                    Some("none") | None => {}
+                    Some(e) => {
+                        let _ = write!(rate, ", emphasis {e}");
+                    }
+                }
+            }
+            line("audio bit rate:", &rate);
+            line(
+                "audio duration:",
+                &format!(
+                    "{:.3} s ({} frames, {} samples)",
+                    a.seconds, a.frames, a.samples
+                ),
+            );
+        }
+        let w = self.outcome.warnings;
+        let warnings = if w.total() == 0 {
+            "0".to_owned()
+        } else {
+            format!(
+                "{} ({} container, {} video, {} audio)",
+                w.total(),
+                w.demux,
+                w.video,
+                w.audio
+            )
+        };
+        line("warnings:", &warnings);
         if !self.complete() {
             line(
                 "note:",

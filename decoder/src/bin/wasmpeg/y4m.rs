@@ -2,23 +2,13 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use tracing::{info, warn};
 use wasmpeg::Frame;
 
+use crate::output::{io_error, numbered_path, Destination, STDOUT_LABEL};
 use crate::rational::{sample_aspect, Ratio};
-use crate::StdoutClosed;
-
-/// Where the YUV4MPEG2 stream goes.
-#[derive(Clone, Debug)]
-pub enum Destination {
-    /// Standard output (cannot be split).
-    Stdout,
-    /// A file; later picture sizes go to `NAME-2.y4m`, `NAME-3.y4m`...
-    File(PathBuf),
-}
 
 /// The stream parameters written in a YUV4MPEG2 header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +111,11 @@ impl Y4mWriter {
         Ok(())
     }
 
+    /// Files started so far.
+    pub fn files(&self) -> u32 {
+        self.segments
+    }
+
     /// Flushes the output.
     pub fn finish(mut self) -> anyhow::Result<()> {
         if let Some(mut segment) = self.segment.take() {
@@ -159,7 +154,7 @@ impl Y4mWriter {
     fn open_segment(&mut self, params: Params) -> anyhow::Result<()> {
         self.segments += 1;
         let (writer, label): (Box<dyn Write>, String) = match &self.destination {
-            Destination::Stdout => (Box::new(io::stdout().lock()), "stdout".to_owned()),
+            Destination::Stdout => (Box::new(io::stdout().lock()), STDOUT_LABEL.to_owned()),
             Destination::File(base) => {
                 let path = numbered_path(base, self.segments);
                 let label = path.display().to_string();
@@ -181,22 +176,6 @@ impl Y4mWriter {
     }
 }
 
-/// `OUT.y4m` for the first file, `OUT-2.y4m`, `OUT-3.y4m`... for the next ones.
-pub fn numbered_path(base: &Path, index: u32) -> PathBuf {
-    if index <= 1 {
-        return base.to_path_buf();
-    }
-    let stem = base
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = match base.extension() {
-        Some(ext) => format!("{stem}-{index}.{}", ext.to_string_lossy()),
-        None => format!("{stem}-{index}"),
-    };
-    base.with_file_name(name)
-}
-
 fn write_all(segment: &mut Segment, bytes: &[u8]) -> anyhow::Result<()> {
     segment
         .writer
@@ -211,29 +190,9 @@ fn flush(segment: &mut Segment) -> anyhow::Result<()> {
         .map_err(|e| io_error(e, &segment.label))
 }
 
-fn io_error(e: io::Error, label: &str) -> anyhow::Error {
-    if label == "stdout" && e.kind() == io::ErrorKind::BrokenPipe {
-        anyhow::Error::new(StdoutClosed)
-    } else {
-        anyhow::Error::new(e).context(label.to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbered_paths() {
-        let base = Path::new("dir/out.y4m");
-        assert_eq!(numbered_path(base, 1), PathBuf::from("dir/out.y4m"));
-        assert_eq!(numbered_path(base, 2), PathBuf::from("dir/out-2.y4m"));
-        assert_eq!(numbered_path(base, 12), PathBuf::from("dir/out-12.y4m"));
-        assert_eq!(
-            numbered_path(Path::new("a.b.Y4M"), 3),
-            PathBuf::from("a.b-3.Y4M")
-        );
-    }
 
     #[test]
     fn header_line() {
