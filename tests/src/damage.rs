@@ -118,6 +118,22 @@ pub fn garbage_between_ps_packs(
     insert_at(data, &boundaries, count, max_len, seed)
 }
 
+/// Removes the given byte ranges (sorted, not overlapping) from `data`.
+pub fn remove_ranges(data: &[u8], ranges: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut pos = 0;
+    for r in ranges {
+        assert!(
+            r.start >= pos && r.end <= data.len() && r.start <= r.end,
+            "ranges must be sorted, disjoint and inside the data"
+        );
+        out.extend_from_slice(&data[pos..r.start]);
+        pos = r.end;
+    }
+    out.extend_from_slice(&data[pos..]);
+    out
+}
+
 /// `len` pseudo-random bytes.
 pub fn noise(len: usize, seed: u64) -> Vec<u8> {
     let mut rng = Lcg::new(seed);

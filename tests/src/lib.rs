@@ -1,19 +1,28 @@
 //! Helpers shared by the integration tests.
 //!
 //! - [`ffmpeg`]: the reference decoder (ffmpeg) and its demuxer, run as a child process.
-//! - [`decode`]: wasmpeg run over a byte buffer, with a timeout, into the same frame layout.
+//! - [`decode`]: wasmpeg run over a byte buffer, with a timeout, into the same frame layout (and
+//!   audio frames into interleaved samples).
 //! - [`yuv`]: planar yuv420p frames, PSNR, and the comparisons that the tests assert.
 //! - [`es`]: a start-code scanner that reports what an MPEG-1 video elementary stream contains
 //!   (to check that a fixture exercises what it claims, and to predict the display order).
 //! - [`bits`] and [`synth`]: a bit writer and a generator of hand-made MPEG-1 video streams
 //!   (D-pictures, full-pel motion vectors) with analytically expected pictures.
 //! - [`damage`]: deterministic ways of corrupting a stream.
+//! - [`mpa`]: MPEG audio frame headers and side information (frame boundaries, channel modes,
+//!   intensity stereo use, CRC checks), independent of wasmpeg.
+//! - [`pcm`]: decoded audio samples and the ISO/IEC 11172-4 accuracy measures.
+//! - [`mp1synth`]: a generator of MPEG audio Layer I streams with pseudo-random content (no
+//!   available encoder makes Layer I).
 
 pub mod bits;
 pub mod damage;
 pub mod decode;
 pub mod es;
 pub mod ffmpeg;
+pub mod mp1synth;
+pub mod mpa;
+pub mod pcm;
 pub mod synth;
 pub mod yuv;
 

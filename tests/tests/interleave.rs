@@ -33,7 +33,14 @@ fn ffmpeg(name: &str, args: &[&str]) -> Vec<u8> {
     std::fs::read(&out).expect("read ffmpeg's output")
 }
 
+/// The two source files, made once: the tests run in parallel and would otherwise rewrite the
+/// same files while the other test reads them.
 fn sources() -> (Vec<u8>, Vec<u8>) {
+    static SOURCES: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+    SOURCES.get_or_init(make_sources).clone()
+}
+
+fn make_sources() -> (Vec<u8>, Vec<u8>) {
     let video = ffmpeg(
         "video.ts",
         &[
