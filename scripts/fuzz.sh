@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the decoder with cargo-fuzz (libFuzzer).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-# Targets: decode (whole decoder, every container) and video_es (MPEG-1 video decoder alone).
+# Targets: decode (whole decoder, every container), video_es (MPEG-1 video decoder alone) and
+# audio_es (MPEG audio decoder alone).
 # Seeds come from fixtures/ at run time; the corpus grows in fuzz/corpus/ (not committed).
 # cargo-fuzz is installed with `cargo install` when missing (it says so). It runs on the stable
 # toolchain with RUSTC_BOOTSTRAP=1, which lets cargo-fuzz pass its unstable compiler flags.
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode video_es)
+[ ${#targets[@]} -gt 0 ] || targets=(decode video_es audio_es)
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   if [ "${WASMPEG_SKIP_INSTALL:-0}" = 1 ]; then
@@ -33,6 +34,10 @@ seed decode ip_bf0_352x288.ts 60000
 seed decode odd_322x242.ts 40000
 seed decode vcd_pal.mpg 60000
 seed decode userdata_352x288.m1v 30000
+seed decode mp2_48k_joint_160k_crc_twolame.mp2 8000
+seed audio_es mp2_48k_joint_160k_crc_twolame.mp2 8000
+seed audio_es mp2_44k_dual_192k_crc_twolame.mp2 8000
+seed audio_es mp2_16k_mono_24k.mp2 4000
 seed video_es tiny_16x16.m1v 4000
 seed video_es odd_100x75.m1v 20000
 
