@@ -1,0 +1,230 @@
+//! Command line, environment variables and the optional TOML config file.
+//!
+//! Precedence: command-line flag, then its `WASMPEG_RELAY_*` environment variable, then the
+//! config file, then the built-in default.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// The relay's settings, resolved.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address of the HTTP/WebSocket listener.
+    pub listen: SocketAddr,
+    /// Secret required from every publisher (unless its stream has its own).
+    pub secret: Option<String>,
+    /// Per-stream publisher secrets.
+    pub stream_secrets: HashMap<String, String>,
+    /// Per-stream broadcast queue, in messages: a viewer further behind skips to the next
+    /// I-picture.
+    pub queue: usize,
+    /// GOP cache limit per stream, in bytes.
+    pub gop_cache_bytes: usize,
+    /// A viewer that stays behind (or cannot take a message) this long is disconnected.
+    pub max_behind: Duration,
+    /// Interval of WebSocket pings; a viewer silent for two intervals is dropped.
+    pub ping_interval: Duration,
+    /// Maximum number of streams.
+    pub max_streams: usize,
+    /// Maximum viewers per stream.
+    pub max_viewers: usize,
+    /// Name of the built-in demo stream, or `None` for no demo.
+    pub demo: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secret: None,
+            stream_secrets: HashMap::new(),
+            queue: 256,
+            gop_cache_bytes: 16 << 20,
+            max_behind: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(10),
+            max_streams: 64,
+            max_viewers: 10_000,
+            demo: Some("demo".to_owned()),
+        }
+    }
+}
+
+/// wasmpeg-relay: live MPEG-TS (MPEG-1 video + MP2 audio) from ffmpeg to many browsers.
+///
+/// Publish with e.g. `ffmpeg -re -i in.ts -c copy -f mpegts http://127.0.0.1:8080/publish/cam1`
+/// and watch at ws://127.0.0.1:8080/ws/cam1. With no arguments the relay listens on
+/// 127.0.0.1:8080, serves its pages and publishes a built-in looped demo stream named `demo`.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+pub struct Cli {
+    /// TOML config file; its keys are the long flag names with `_` for `-`
+    /// (e.g. `listen = "0.0.0.0:8080"`, `[stream_secrets] cam1 = "..."`).
+    #[arg(long, env = "WASMPEG_RELAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on for pages, viewers (ws://HOST/ws/STREAM) and publishers
+    /// (POST|PUT /publish/STREAM) [default: 127.0.0.1:8080].
+    #[arg(long, env = "WASMPEG_RELAY_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Secret every publisher must present (as /publish/STREAM/SECRET, ?secret=SECRET or
+    /// `Authorization: Bearer SECRET`). Without it (and without a per-stream secret) anyone who
+    /// can reach the relay may publish.
+    #[arg(long, env = "WASMPEG_RELAY_SECRET")]
+    pub secret: Option<String>,
+    /// Per-stream publisher secret, STREAM=SECRET (repeatable; overrides --secret for that
+    /// stream). The environment variable takes a comma-separated list.
+    #[arg(
+        long = "stream-secret",
+        env = "WASMPEG_RELAY_STREAM_SECRETS",
+        value_delimiter = ',',
+        value_name = "STREAM=SECRET"
+    )]
+    pub stream_secrets: Vec<String>,
+    /// Messages queued per stream; a viewer that falls further behind skips ahead to the next
+    /// I-picture [default: 256].
+    #[arg(long, env = "WASMPEG_RELAY_QUEUE")]
+    pub queue: Option<usize>,
+    /// Largest GOP cache per stream in bytes (new viewers start from the cached last
+    /// I-picture; a longer GOP makes them wait for the next one) [default: 16777216].
+    #[arg(long, env = "WASMPEG_RELAY_GOP_CACHE_BYTES")]
+    pub gop_cache_bytes: Option<usize>,
+    /// Seconds a viewer may stay behind (or take to accept one message) before it is
+    /// disconnected with close code 1008 [default: 5].
+    #[arg(long, env = "WASMPEG_RELAY_MAX_BEHIND")]
+    pub max_behind: Option<f64>,
+    /// Seconds between WebSocket pings; a viewer that answers nothing for two intervals is
+    /// dropped [default: 10].
+    #[arg(long, env = "WASMPEG_RELAY_PING_INTERVAL")]
+    pub ping_interval: Option<f64>,
+    /// Maximum number of streams [default: 64].
+    #[arg(long, env = "WASMPEG_RELAY_MAX_STREAMS")]
+    pub max_streams: Option<usize>,
+    /// Maximum viewers per stream [default: 10000].
+    #[arg(long, env = "WASMPEG_RELAY_MAX_VIEWERS")]
+    pub max_viewers: Option<usize>,
+    /// Name of the built-in demo stream (a fixture looped in real time) [default: demo].
+    #[arg(long, env = "WASMPEG_RELAY_DEMO")]
+    pub demo: Option<String>,
+    /// Do not publish the built-in demo stream.
+    #[arg(long, env = "WASMPEG_RELAY_NO_DEMO")]
+    pub no_demo: bool,
+}
+
+/// The config file: the same settings as the flags, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<SocketAddr>,
+    secret: Option<String>,
+    #[serde(default)]
+    stream_secrets: HashMap<String, String>,
+    queue: Option<usize>,
+    gop_cache_bytes: Option<usize>,
+    max_behind: Option<f64>,
+    ping_interval: Option<f64>,
+    max_streams: Option<usize>,
+    max_viewers: Option<usize>,
+    demo: Option<String>,
+    no_demo: Option<bool>,
+}
+
+fn seconds(name: &str, s: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(s).map_err(|_| format!("{name}: not a duration in seconds: {s}"))
+}
+
+impl Cli {
+    /// Merges the flags with the config file (if any) and the defaults.
+    pub fn resolve(self) -> Result<Config, String> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        let mut stream_secrets = file.stream_secrets;
+        for pair in &self.stream_secrets {
+            let (stream, secret) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--stream-secret {pair:?}: expected STREAM=SECRET"))?;
+            stream_secrets.insert(stream.to_owned(), secret.to_owned());
+        }
+        let no_demo = self.no_demo || file.no_demo.unwrap_or(false);
+        Ok(Config {
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            secret: self.secret.or(file.secret),
+            stream_secrets,
+            queue: self.queue.or(file.queue).unwrap_or(d.queue),
+            gop_cache_bytes: self
+                .gop_cache_bytes
+                .or(file.gop_cache_bytes)
+                .unwrap_or(d.gop_cache_bytes),
+            max_behind: match self.max_behind.or(file.max_behind) {
+                Some(s) => seconds("max-behind", s)?,
+                None => d.max_behind,
+            },
+            ping_interval: match self.ping_interval.or(file.ping_interval) {
+                Some(s) => seconds("ping-interval", s)?,
+                None => d.ping_interval,
+            },
+            max_streams: self
+                .max_streams
+                .or(file.max_streams)
+                .unwrap_or(d.max_streams),
+            max_viewers: self
+                .max_viewers
+                .or(file.max_viewers)
+                .unwrap_or(d.max_viewers),
+            demo: if no_demo {
+                None
+            } else {
+                self.demo.or(file.demo).or(d.demo)
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("wasmpeg-relay-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("relay.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nqueue = 7\nmax_behind = 2.5\n[stream_secrets]\ncam1 = \"a\"\n").unwrap();
+        let cli = Cli::try_parse_from([
+            "wasmpeg-relay",
+            "--config",
+            path.to_str().unwrap(),
+            "--queue",
+            "9",
+            "--stream-secret",
+            "cam2=b",
+            "--no-demo",
+        ])
+        .unwrap();
+        let c = cli.resolve().unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(c.queue, 9);
+        assert_eq!(c.max_behind, Duration::from_millis(2500));
+        assert_eq!(c.stream_secrets.get("cam1").map(String::as_str), Some("a"));
+        assert_eq!(c.stream_secrets.get("cam2").map(String::as_str), Some("b"));
+        assert_eq!(c.demo, None);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let d = Cli::try_parse_from(["wasmpeg-relay"])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(d.listen, Config::default().listen);
+        assert_eq!(d.demo.as_deref(), Some("demo"));
+    }
+}
