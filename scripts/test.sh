@@ -4,6 +4,8 @@
 #   - Debian packages: ffmpeg (reference decoder and stream maker for the conformance tests)
 #   - Rust targets: wasm32-unknown-unknown and x86_64-unknown-none (no_std builds)
 #   - cargo-fuzz (cargo install), for a short coverage-guided fuzz run of the decoder
+#   - for the browser player (via scripts/test-player.sh): Debian chromium and chromium-driver,
+#     wasm-pack and wasm-bindgen-cli (cargo install), Binaryen's wasm-opt (npm)
 # Then: formatting and clippy checks, the no_std builds, `cargo test --workspace`, and the fuzz
 # smoke run.
 #
@@ -70,6 +72,9 @@ trap 'rm -f "$test_log"' EXIT
 cargo test -j2 --workspace 2>&1 | tee "$test_log"
 passed=$(grep -E '^test result:' "$test_log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
 failed=$(grep -E '^test result:' "$test_log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+
+say "Browser player (scripts/test-player.sh: headless Chromium, installs what it needs)"
+./scripts/test-player.sh
 
 say "Fuzz smoke run (scripts/fuzz.sh, ${WASMPEG_FUZZ_SECONDS:-20} s per target; longer runs: scripts/fuzz.sh 600)"
 ./scripts/fuzz.sh "${WASMPEG_FUZZ_SECONDS:-20}"

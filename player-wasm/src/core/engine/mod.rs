@@ -1,0 +1,901 @@
+//! The playback engine: input bytes in; pictures to show and audio to schedule out, in time.
+
+use std::collections::VecDeque;
+
+use wasmpeg::demux::{DemuxEvent, Demuxer, StreamKind};
+use wasmpeg::ContainerFormat;
+use wasmpeg::{Decoder, DecoderConfig, DecoderEvent};
+
+use super::audio::{AudioChunk, AudioPlacement, AudioScheduler, SyncPolicy, MIN_LEAD};
+use super::clock::Clock;
+use super::pts_delta_seconds;
+use super::video::{Picture, PictureQueue, Selection};
+
+/// Bytes handed to the decoder at a time when decoding a file ahead.
+const FEED_CHUNK: usize = 16 * 1024;
+/// Files: pictures decoded ahead of the clock.
+const VIDEO_AHEAD: usize = 4;
+/// Files: the most pictures ever waiting (a bound on memory whatever the stream does).
+const MAX_PICTURES: usize = 60;
+/// Files: seconds of audio decoded ahead.
+const AUDIO_AHEAD: f64 = 0.5;
+/// Bytes after which a stream with no MPEG stream found in it is reported as an error.
+const NO_MPEG_BYTES: u64 = 256 * 1024;
+/// Seconds of audio handed to the output ahead of the clock.
+const SCHEDULE_AHEAD: f64 = 0.5;
+
+/// Playback mode.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode {
+    /// A file: decoded just ahead of the clock; audio is the master clock; late frames are
+    /// dropped; seeking, looping and `ended`.
+    File,
+    /// A live stream: everything is decoded as it arrives.
+    Live {
+        /// 0: show the newest frame each tick, drop stale audio. Above 0: keep this many
+        /// seconds of delay for smooth playback with A/V sync, and never let it grow.
+        latency: f64,
+    },
+}
+
+/// What the engine needs to know besides the mode.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngineConfig {
+    /// File or live.
+    pub mode: Mode,
+    /// Decode video.
+    pub video: bool,
+    /// Decode audio.
+    pub audio: bool,
+    /// Files: start again at the end.
+    pub loop_playback: bool,
+    /// Live without latency: the most audio allowed ahead in the output, seconds.
+    pub max_audio_lag: f64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            mode: Mode::File,
+            video: true,
+            audio: true,
+            loop_playback: false,
+            max_audio_lag: 0.25,
+        }
+    }
+}
+
+/// Something the player reports to the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineEvent {
+    /// The picture size or aspect ratio changed (also sent for the first picture).
+    Resize {
+        /// Display width.
+        width: u32,
+        /// Display height.
+        height: u32,
+        /// Display aspect ratio.
+        aspect: f64,
+    },
+    /// A picture was decoded (media time in seconds).
+    VideoDecode {
+        /// Media time of the picture.
+        time: f64,
+    },
+    /// An audio frame was decoded.
+    AudioDecode {
+        /// Media time of the frame.
+        time: f64,
+    },
+    /// Playback ran out of data before the end.
+    Stalled,
+    /// A file started again from the beginning.
+    Looped,
+    /// A file played to the end (without `loop`); playback is paused.
+    Ended,
+    /// Playback stopped by itself for another reason than the end (an error).
+    Paused,
+    /// Something went wrong that the page should know about.
+    Error(String),
+}
+
+/// Counters for `player.stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Pictures decoded.
+    pub frames_decoded: u64,
+    /// Pictures shown.
+    pub frames_shown: u64,
+    /// Pictures decoded but skipped (late, or superseded by a newer one when live).
+    pub frames_dropped: u64,
+    /// Audio frames decoded.
+    pub audio_frames_decoded: u64,
+    /// Audio frames handed to the audio output.
+    pub audio_frames_played: u64,
+    /// Audio frames not played: late, too far ahead (live), or while audio could not be heard
+    /// (output locked by the browser's autoplay policy).
+    pub audio_frames_dropped: u64,
+    /// Damage the decoder recovered from.
+    pub decoder_warnings: u64,
+}
+
+/// What one tick asks the web layer to do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tick {
+    /// A new picture is current: render [`Engine::current_picture`].
+    pub new_picture: bool,
+    /// Audio chunks were scheduled: play [`Engine::newly_scheduled_audio`].
+    pub new_audio: usize,
+}
+
+/// An audio chunk handed to the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduledAudio {
+    /// The samples.
+    pub chunk: AudioChunk,
+    /// Host time of the first played sample.
+    pub when: f64,
+    /// Seconds skipped at the start of the chunk.
+    pub offset: f64,
+}
+
+impl ScheduledAudio {
+    fn host_end(&self) -> f64 {
+        self.when + self.chunk.duration() - self.offset
+    }
+}
+
+/// The playback engine. Platform-free: time comes in as seconds of a host clock.
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    decoder: Decoder,
+    /// Files: every byte received (kept for looping and seeking).
+    input: Vec<u8>,
+    fed: usize,
+    input_complete: bool,
+    finish_sent: bool,
+    pictures: PictureQueue,
+    audio_queue: VecDeque<AudioChunk>,
+    audio_pool: Vec<AudioChunk>,
+    scheduled: VecDeque<ScheduledAudio>,
+    new_scheduled: usize,
+    start_pts: Option<u64>,
+    clock: Clock,
+    scheduler: AudioScheduler,
+    playing: bool,
+    audio_active: bool,
+    stalled: bool,
+    has_video: bool,
+    has_audio: bool,
+    audio_seen: bool,
+    decoded_anything: bool,
+    reported_no_mpeg: bool,
+    /// Files: played to the end (without loop); `play()` starts again from the beginning.
+    ended: bool,
+    size: Option<(u32, u32, u64)>,
+    newest_time: Option<f64>,
+    media_end: f64,
+    duration: Option<f64>,
+    /// Files: the duration estimated from the timestamps at the end of the data.
+    duration_estimate: Option<f64>,
+    scanned: bool,
+    frame_duration: f64,
+    redraw: bool,
+    events: Vec<EngineEvent>,
+    stats: Stats,
+}
+
+impl Engine {
+    /// An engine with nothing received yet, paused.
+    pub fn new(config: EngineConfig) -> Engine {
+        let decoder = Decoder::new(Self::decoder_config(&config));
+        Engine {
+            config,
+            decoder,
+            input: Vec::new(),
+            fed: 0,
+            input_complete: false,
+            finish_sent: false,
+            pictures: PictureQueue::new(),
+            audio_queue: VecDeque::new(),
+            audio_pool: Vec::new(),
+            scheduled: VecDeque::new(),
+            new_scheduled: 0,
+            start_pts: None,
+            clock: Clock::new(),
+            scheduler: AudioScheduler::new(),
+            playing: false,
+            audio_active: false,
+            stalled: false,
+            has_video: false,
+            has_audio: false,
+            audio_seen: false,
+            decoded_anything: false,
+            reported_no_mpeg: false,
+            ended: false,
+            size: None,
+            newest_time: None,
+            media_end: 0.0,
+            duration: None,
+            duration_estimate: None,
+            scanned: false,
+            frame_duration: 0.04,
+            redraw: false,
+            events: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn decoder_config(config: &EngineConfig) -> DecoderConfig {
+        DecoderConfig {
+            video: config.video,
+            audio: config.audio,
+            low_latency: matches!(config.mode, Mode::Live { .. }),
+            ..DecoderConfig::default()
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// True for live modes.
+    pub fn is_live(&self) -> bool {
+        matches!(self.config.mode, Mode::Live { .. })
+    }
+
+    /// Takes the events produced since the last call.
+    pub fn take_events(&mut self) -> Vec<EngineEvent> {
+        core::mem::take(&mut self.events)
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// True while playing (not paused).
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// The picture on screen.
+    pub fn current_picture(&self) -> Option<&Picture> {
+        self.pictures.current()
+    }
+
+    /// Pictures decoded and waiting.
+    pub fn queued_pictures(&self) -> usize {
+        self.pictures.len()
+    }
+
+    /// The audio chunks scheduled by the last tick.
+    pub fn newly_scheduled_audio(&self) -> impl Iterator<Item = &ScheduledAudio> {
+        let skip = self.scheduled.len().saturating_sub(self.new_scheduled);
+        self.scheduled.iter().skip(skip)
+    }
+
+    /// Display size of the latest picture.
+    pub fn video_size(&self) -> Option<(u32, u32)> {
+        self.size.map(|(w, h, _)| (w, h))
+    }
+
+    /// Files: the duration, seconds: exact once the whole file was decoded, else estimated
+    /// from the timestamps at the end of the data once it has all arrived (MPEG-TS and
+    /// MPEG-PS; raw elementary streams carry none).
+    pub fn duration(&self) -> Option<f64> {
+        self.duration.or(self.duration_estimate)
+    }
+
+    /// Estimates the duration from the last timestamps in the data (the tail is demuxed, not
+    /// decoded).
+    fn scan_duration(&mut self) {
+        const TAIL: usize = 512 * 1024;
+        let (Some(start), Some(format)) = (self.start_pts, self.decoder.container()) else {
+            return;
+        };
+        self.scanned = true;
+        if !matches!(format, ContainerFormat::MpegTs | ContainerFormat::MpegPs) {
+            return;
+        }
+        let mut demuxer = Demuxer::new(Some(format));
+        demuxer.push(&self.input[self.input.len().saturating_sub(TAIL)..]);
+        demuxer.finish();
+        let mut end: Option<f64> = None;
+        while let Some(event) = demuxer.next_event() {
+            if let DemuxEvent::Packet(packet) = event {
+                let wanted = match packet.stream.kind {
+                    StreamKind::Video => self.config.video,
+                    StreamKind::Audio => self.config.audio && self.audio_seen,
+                };
+                if let (true, Some(pts)) = (wanted, packet.pts) {
+                    let extra = match packet.stream.kind {
+                        StreamKind::Video => self.frame_duration,
+                        StreamKind::Audio => 0.0,
+                    };
+                    let t = pts_delta_seconds(start, pts) + extra;
+                    end = Some(end.map_or(t, |e: f64| e.max(t)));
+                }
+            }
+        }
+        self.duration_estimate = end.filter(|d| d.is_finite() && *d > 0.0);
+    }
+
+    /// True once every byte of the source arrived.
+    pub fn input_complete(&self) -> bool {
+        self.input_complete
+    }
+
+    /// Live: seconds between the newest decoded picture and the one on screen.
+    pub fn latency(&self) -> f64 {
+        match (self.newest_time, self.pictures.current()) {
+            (Some(n), Some(c)) => (n - c.time).max(0.0),
+            _ => 0.0,
+        }
+    }
+
+    /// Seconds of audio scheduled ahead of `now`.
+    pub fn audio_ahead(&self, now: f64) -> f64 {
+        self.scheduler.ahead(now)
+    }
+
+    /// Media time at host time `now`, seconds from the start of the stream (0 before start).
+    pub fn current_time(&self, now: f64) -> f64 {
+        let t = self.clock.media_time(now).unwrap_or(0.0).max(0.0);
+        match self.duration {
+            Some(d) if !self.is_live() => t.min(d),
+            _ => t,
+        }
+    }
+
+    /// True when a redraw of the current picture is needed outside a tick (after a seek).
+    pub fn take_redraw(&mut self) -> bool {
+        core::mem::take(&mut self.redraw)
+    }
+
+    /// Adds received bytes. Live streams are decoded at once; files are decoded as playback
+    /// needs them.
+    pub fn write(&mut self, data: &[u8]) {
+        self.stats.bytes_received += data.len() as u64;
+        if self.is_live() {
+            self.decoder.push(data);
+            self.drain();
+        } else {
+            self.input.extend_from_slice(data);
+        }
+    }
+
+    /// Every byte has arrived.
+    pub fn end_of_input(&mut self) {
+        self.input_complete = true;
+        if self.is_live() && !self.finish_sent {
+            self.finish_sent = true;
+            self.decoder.finish();
+            self.drain();
+        }
+    }
+
+    /// A new stream on the same player (after a reconnect): forgets all stream state.
+    pub fn reset_stream(&mut self) {
+        self.decoder.reset();
+        self.input.clear();
+        self.fed = 0;
+        self.input_complete = false;
+        self.finish_sent = false;
+        self.pictures.clear();
+        self.recycle_audio();
+        self.scheduled.clear();
+        self.new_scheduled = 0;
+        self.scheduler.reset();
+        self.start_pts = None;
+        self.newest_time = None;
+        self.clock.reset();
+        self.stalled = false;
+    }
+
+    /// Whether audio can be heard (output running and audio wanted). While it cannot, audio
+    /// does not steer the clock and decoded audio is discarded when due.
+    pub fn set_audio_active(&mut self, active: bool) {
+        if self.audio_active != active {
+            self.audio_active = active;
+            self.scheduler.reset();
+            self.scheduled.clear();
+        }
+    }
+
+    /// The host clock changed from one source to another (see [`Clock::rebase`]).
+    pub fn rebase_clock(&mut self, old_now: f64, new_now: f64) {
+        self.clock.rebase(old_now, new_now);
+        self.scheduler.reset();
+        self.scheduled.clear();
+    }
+
+    /// Starts or resumes playback at host time `now`.
+    pub fn play(&mut self, now: f64) {
+        if self.playing {
+            return;
+        }
+        self.playing = true;
+        if std::mem::take(&mut self.ended) && !self.is_live() {
+            self.restart_file();
+        }
+        if self.clock.is_paused() {
+            self.clock.resume(now);
+        }
+        if self.is_live() {
+            // Never resume a live stream behind: start again from what arrives next.
+            self.pictures.clear();
+            self.recycle_audio();
+            self.clock.reset();
+        }
+    }
+
+    /// Pauses at host time `now`. The web layer stops the audio output; audio that had not
+    /// started playing is put back to be scheduled on resume.
+    pub fn pause(&mut self, now: f64) {
+        if !self.playing {
+            return;
+        }
+        self.playing = false;
+        self.clock.pause(now);
+        while let Some(s) = self.scheduled.pop_back() {
+            if s.when > now && !self.is_live() {
+                self.audio_queue.push_front(s.chunk);
+            } else {
+                self.audio_pool.push(s.chunk);
+            }
+        }
+        self.new_scheduled = 0;
+        self.scheduler.reset();
+    }
+
+    fn recycle_audio(&mut self) {
+        while let Some(c) = self.audio_queue.pop_front() {
+            self.audio_pool.push(c);
+        }
+        self.audio_pool.truncate(32);
+    }
+
+    /// Decodes what is available into the queues.
+    fn drain(&mut self) {
+        while let Some(event) = self.decoder.next_event() {
+            match event {
+                DecoderEvent::Stream(info) => match info.id.kind {
+                    StreamKind::Video => self.has_video = true,
+                    StreamKind::Audio => self.has_audio = true,
+                },
+                DecoderEvent::Video(frame) => {
+                    if !self.config.video {
+                        continue;
+                    }
+                    let start = *self.start_pts.get_or_insert(frame.pts);
+                    let time = pts_delta_seconds(start, frame.pts);
+                    let aspect_bits = frame.sequence.display_aspect_ratio().to_bits();
+                    if self.size != Some((frame.width, frame.height, aspect_bits)) {
+                        self.size = Some((frame.width, frame.height, aspect_bits));
+                        self.events.push(EngineEvent::Resize {
+                            width: frame.width,
+                            height: frame.height,
+                            aspect: frame.sequence.display_aspect_ratio(),
+                        });
+                    }
+                    self.pictures.push(frame, time);
+                    let duration = 1.0 / frame.sequence.frame_rate_f64().max(1.0);
+                    self.frame_duration = duration;
+                    self.media_end = self.media_end.max(time + duration);
+                    self.newest_time = Some(self.newest_time.map_or(time, |n| n.max(time)));
+                    self.stats.frames_decoded += 1;
+                    self.decoded_anything = true;
+                    self.events.push(EngineEvent::VideoDecode { time });
+                }
+                DecoderEvent::Audio(frame) => {
+                    if !self.config.audio || frame.sample_rate == 0 {
+                        continue;
+                    }
+                    let start = *self.start_pts.get_or_insert(frame.pts);
+                    let time = pts_delta_seconds(start, frame.pts);
+                    let mut chunk = self.audio_pool.pop().unwrap_or_default();
+                    chunk.time = time;
+                    chunk.sample_rate = frame.sample_rate;
+                    chunk.channels = frame.channels.clamp(1, 2);
+                    chunk.samples_per_channel = frame.samples_per_channel;
+                    chunk.samples.clear();
+                    for c in 0..usize::from(chunk.channels) {
+                        let samples = frame.channel(c);
+                        chunk.samples.extend_from_slice(samples);
+                        // A short channel never leaves the planes misaligned.
+                        let want = (c + 1) * chunk.samples_per_channel;
+                        chunk.samples.resize(want, 0.0);
+                    }
+                    self.media_end = self.media_end.max(chunk.end());
+                    self.audio_queue.push_back(chunk);
+                    self.audio_seen = true;
+                    self.decoded_anything = true;
+                    self.stats.audio_frames_decoded += 1;
+                    self.events.push(EngineEvent::AudioDecode { time });
+                }
+                DecoderEvent::Warning(_) => self.stats.decoder_warnings += 1,
+                _ => {}
+            }
+        }
+        if !self.decoded_anything
+            && !self.has_video
+            && !self.has_audio
+            && !self.reported_no_mpeg
+            && self.stats.bytes_received >= NO_MPEG_BYTES
+            && (self.is_live() || self.fed >= NO_MPEG_BYTES as usize)
+        {
+            self.reported_no_mpeg = true;
+            self.events.push(EngineEvent::Error(
+                "no MPEG video or audio found in the data".into(),
+            ));
+        }
+        if let Mode::Live { latency } = self.config.mode {
+            // Decode everything, but never hold more than the policy can show.
+            let dropped = if latency > 0.0 {
+                let mut n = 0;
+                while self.pictures.buffered_seconds() > latency + 1.0 {
+                    n += self.pictures.limit(self.pictures.len().saturating_sub(1));
+                }
+                n
+            } else {
+                self.pictures.limit(1)
+            };
+            self.stats.frames_dropped += dropped as u64;
+            let keep = latency + self.config.max_audio_lag + 1.0;
+            while let (Some(a), Some(b)) = (self.audio_queue.front(), self.audio_queue.back()) {
+                if b.end() - a.time <= keep {
+                    break;
+                }
+                if let Some(c) = self.audio_queue.pop_front() {
+                    self.audio_pool.push(c);
+                    self.stats.audio_frames_dropped += 1;
+                }
+            }
+        }
+    }
+
+    fn audio_buffered(&self) -> f64 {
+        match (self.audio_queue.front(), self.audio_queue.back()) {
+            (Some(a), Some(b)) => b.end() - a.time,
+            _ => 0.0,
+        }
+    }
+
+    fn needs_data(&self) -> bool {
+        let want_video = self.config.video && (self.has_video || !self.has_audio);
+        let need_video = want_video && self.pictures.len() < VIDEO_AHEAD;
+        let need_audio =
+            self.config.audio && self.audio_seen && self.audio_buffered() < AUDIO_AHEAD;
+        let nothing_yet = !self.audio_seen && self.pictures.is_empty();
+        need_video || need_audio || nothing_yet
+    }
+
+    /// Files: feeds the decoder until enough is decoded ahead (or the input runs out).
+    fn pump(&mut self, force: bool) {
+        while self.fed < self.input.len()
+            && self.pictures.len() < MAX_PICTURES
+            && (force || self.needs_data())
+        {
+            let end = (self.fed + FEED_CHUNK).min(self.input.len());
+            self.decoder.push(&self.input[self.fed..end]);
+            self.fed = end;
+            self.drain();
+            if force && !self.pictures.is_empty() {
+                break;
+            }
+        }
+        if self.fed >= self.input.len() && self.input_complete && !self.finish_sent {
+            self.finish_sent = true;
+            self.decoder.finish();
+            self.drain();
+        }
+        if self.input_complete && !self.scanned && self.start_pts.is_some() {
+            self.scan_duration();
+        }
+    }
+
+    /// One animation frame at host time `now`.
+    pub fn tick(&mut self, now: f64) -> Tick {
+        self.new_scheduled = 0;
+        while self
+            .scheduled
+            .front()
+            .is_some_and(|s| s.host_end() < now - 1.0)
+        {
+            if let Some(s) = self.scheduled.pop_front() {
+                self.audio_pool.push(s.chunk);
+            }
+        }
+        if !self.playing {
+            return Tick::default();
+        }
+        let selection = match self.config.mode {
+            Mode::File => self.tick_file(now),
+            Mode::Live { latency } if latency > 0.0 => self.tick_buffered(now, latency),
+            Mode::Live { .. } => self.tick_live(now),
+        };
+        self.stats.frames_dropped += selection.dropped as u64;
+        if selection.new_picture {
+            self.stats.frames_shown += 1;
+        }
+        Tick {
+            new_picture: selection.new_picture,
+            new_audio: self.new_scheduled,
+        }
+    }
+
+    fn schedule(&mut self, placement: AudioPlacement, chunk: AudioChunk) {
+        match placement {
+            AudioPlacement::Play { when, offset } => {
+                self.scheduled.push_back(ScheduledAudio {
+                    chunk,
+                    when,
+                    offset,
+                });
+                self.new_scheduled += 1;
+                self.stats.audio_frames_played += 1;
+            }
+            AudioPlacement::Drop => {
+                self.stats.audio_frames_dropped += 1;
+                self.audio_pool.push(chunk);
+            }
+        }
+    }
+
+    /// Hands queued audio to the output up to `horizon` (host time) with `policy`.
+    fn schedule_audio(&mut self, now: f64, policy: SyncPolicy) {
+        if !self.audio_active {
+            // Nobody can hear it: discard what is due so the queue stays short.
+            let t = self.clock.media_time(now).unwrap_or(f64::NEG_INFINITY);
+            let free = matches!(policy, SyncPolicy::Free { .. });
+            while self
+                .audio_queue
+                .front()
+                .is_some_and(|c| free || c.end() <= t)
+            {
+                if let Some(c) = self.audio_queue.pop_front() {
+                    self.audio_pool.push(c);
+                    self.stats.audio_frames_dropped += 1;
+                }
+            }
+            return;
+        }
+        while let Some(front) = self.audio_queue.front() {
+            if !matches!(policy, SyncPolicy::Free { .. }) {
+                match self.clock.host_time(front.time) {
+                    Some(h) if h > now + SCHEDULE_AHEAD => break,
+                    None => break,
+                    _ => {}
+                }
+            }
+            let (time, duration) = (front.time, front.duration());
+            let placement = self
+                .scheduler
+                .place(time, duration, now, &mut self.clock, policy);
+            if let Some(chunk) = self.audio_queue.pop_front() {
+                self.schedule(placement, chunk);
+            }
+        }
+    }
+
+    fn tick_file(&mut self, now: f64) -> Selection {
+        self.pump(false);
+        if !self.clock.is_started() {
+            let first_audio = self
+                .audio_queue
+                .front()
+                .filter(|_| self.audio_active)
+                .map(|c| c.time);
+            let first = match (self.pictures.front_time(), first_audio) {
+                (Some(v), Some(a)) => Some(v.min(a)),
+                (v, a) => v.or(a),
+            };
+            let Some(t) = first else {
+                self.check_end(now);
+                return Selection::default();
+            };
+            self.clock.start(now + MIN_LEAD, t);
+        }
+        if self.stalled {
+            if self.pictures.is_empty() && self.audio_queue.is_empty() {
+                self.check_end(now);
+                return Selection::default();
+            }
+            self.stalled = false;
+            self.clock.resume(now);
+        }
+        self.schedule_audio(now, SyncPolicy::AudioMaster);
+        let t = self.clock.media_time(now).unwrap_or(0.0);
+        let selection = self.pictures.select_due(t);
+        self.check_end(now);
+        selection
+    }
+
+    /// Files: stall, loop or end when the data runs out.
+    fn check_end(&mut self, now: f64) {
+        let drained =
+            self.fed >= self.input.len() && self.pictures.is_empty() && self.audio_queue.is_empty();
+        if !drained {
+            return;
+        }
+        let t = self.clock.media_time(now).unwrap_or(0.0);
+        let audio_done = self.scheduler.scheduled_until().is_none_or(|e| e <= now);
+        let shown_all = t >= self.media_end - 0.001 || !self.clock.is_started();
+        if !self.input_complete {
+            if !self.stalled && self.clock.is_started() && t >= self.media_end {
+                self.stalled = true;
+                self.clock.pause(now);
+                self.events.push(EngineEvent::Stalled);
+            }
+            return;
+        }
+        if !(self.finish_sent && audio_done && shown_all) {
+            return;
+        }
+        if !self.decoded_anything {
+            if !std::mem::replace(&mut self.reported_no_mpeg, true) {
+                self.events.push(EngineEvent::Error(
+                    "no MPEG video or audio found in the data".into(),
+                ));
+            }
+            self.events.push(EngineEvent::Paused);
+            self.playing = false;
+            self.clock.pause(now);
+            return;
+        }
+        self.duration = Some(self.media_end);
+        if self.config.loop_playback {
+            self.restart_file();
+            self.events.push(EngineEvent::Looped);
+        } else {
+            self.playing = false;
+            self.ended = true;
+            self.clock.pause(now);
+            self.events.push(EngineEvent::Ended);
+        }
+    }
+
+    fn restart_file(&mut self) {
+        self.decoder.reset();
+        self.fed = 0;
+        self.finish_sent = false;
+        self.pictures.clear();
+        self.recycle_audio();
+        self.scheduler.reset();
+        self.clock.reset();
+        self.stalled = false;
+    }
+
+    fn tick_live(&mut self, now: f64) -> Selection {
+        let selection = self.pictures.select_newest();
+        if selection.new_picture {
+            if let Some(p) = self.pictures.current() {
+                self.clock.set(now, p.time);
+            }
+        }
+        if !self.clock.is_started() {
+            if let Some(a) = self.audio_queue.front() {
+                self.clock.start(now, a.time);
+            }
+        }
+        let max_lag = self.config.max_audio_lag;
+        self.schedule_audio(now, SyncPolicy::Free { max_lag });
+        selection
+    }
+
+    fn tick_buffered(&mut self, now: f64, latency: f64) -> Selection {
+        let first = match (self.pictures.front_time(), self.audio_queue.front()) {
+            (Some(v), Some(a)) => Some(v.min(a.time)),
+            (v, a) => v.or(a.map(|a| a.time)),
+        };
+        if !self.clock.is_started() || self.stalled {
+            let Some(first) = first else {
+                return Selection::default();
+            };
+            self.stalled = false;
+            // Rebuffer: the first waiting data is shown `latency` seconds from now.
+            self.clock.start(now + latency, first);
+        }
+        let t = self.clock.media_time(now).unwrap_or(0.0);
+        if let Some(newest) = self.newest_time {
+            if newest - t > latency + (latency * 0.5).max(0.5) {
+                // Latency grew (a slow tick, a hidden tab, a burst): skip ahead.
+                self.clock.set(now, newest - latency);
+            } else if t > newest + 0.1 && self.pictures.is_empty() && self.has_video {
+                self.stalled = true;
+                self.events.push(EngineEvent::Stalled);
+                return Selection::default();
+            }
+        }
+        self.schedule_audio(now, SyncPolicy::Synced);
+        let t = self.clock.media_time(now).unwrap_or(0.0);
+        self.pictures.select_due(t)
+    }
+
+    /// Files: decodes the next picture and makes it current, without audio (`nextFrame()`).
+    /// False when no picture is available yet.
+    pub fn next_frame(&mut self, now: f64) -> bool {
+        if self.pictures.is_empty() && !self.is_live() {
+            self.pump(true);
+        }
+        let selection = self.pictures.select_next();
+        if let (true, Some(t)) = (
+            selection.new_picture,
+            self.pictures.current().map(|p| p.time),
+        ) {
+            self.set_time(now, t);
+            self.stats.frames_shown += 1;
+            self.redraw = true;
+        }
+        selection.new_picture
+    }
+
+    fn set_time(&mut self, now: f64, t: f64) {
+        if self.playing {
+            self.clock.set(now, t);
+        } else {
+            self.clock.start(now, t);
+            self.clock.pause(now);
+        }
+    }
+
+    /// Files: jumps to media time `t` (seconds), landing exactly on the picture shown at `t`.
+    /// Decodes from the start of the data. Returns false for live streams.
+    pub fn seek(&mut self, t: f64, now: f64) -> bool {
+        if self.is_live() || !t.is_finite() {
+            return false;
+        }
+        let t = t.max(0.0);
+        self.ended = false;
+        self.restart_file();
+        let mut landed = false;
+        loop {
+            // Show the last picture at or before t; discard audio that ends before t.
+            landed |= self.pictures.select_due(t).new_picture;
+            while self.audio_queue.front().is_some_and(|c| c.end() <= t) {
+                if let Some(c) = self.audio_queue.pop_front() {
+                    self.audio_pool.push(c);
+                }
+            }
+            if self.pictures.front_time().is_some_and(|f| f > t) || self.fed >= self.input.len() {
+                if self.fed >= self.input.len() && self.input_complete && !self.finish_sent {
+                    self.pump(true);
+                    continue;
+                }
+                break;
+            }
+            let end = (self.fed + FEED_CHUNK).min(self.input.len());
+            self.decoder.push(&self.input[self.fed..end]);
+            self.fed = end;
+            self.drain();
+        }
+        // Events from decoding up to the target are not news to the page.
+        self.events.retain(|e| {
+            !matches!(
+                e,
+                EngineEvent::VideoDecode { .. } | EngineEvent::AudioDecode { .. }
+            )
+        });
+        self.set_time(now, t);
+        self.redraw |= landed;
+        true
+    }
+
+    /// Queues a decoded audio chunk as if the decoder had produced it (tests of the audio
+    /// path while no stream at hand has decodable audio).
+    #[cfg(test)]
+    pub(crate) fn inject_audio(&mut self, chunk: AudioChunk) {
+        self.media_end = self.media_end.max(chunk.end());
+        self.audio_queue.push_back(chunk);
+        self.audio_seen = true;
+        self.decoded_anything = true;
+    }
+}
+
+#[cfg(test)]
+mod tests;
