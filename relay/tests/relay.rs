@@ -448,8 +448,9 @@ async fn binary_serves_demo_and_exits_on_sigterm() {
         }
     };
     let page = get(addr, "/").await;
+    // The page is www/index.html, embedded in the binary.
     assert!(
-        page.starts_with("HTTP/1.1 200") && page.contains("wasmpeg relay"),
+        page.starts_with("HTTP/1.1 200") && page.ends_with(include_str!("../../www/index.html")),
         "{page}"
     );
     assert!(get(addr, "/demo").await.contains("text/html"));
