@@ -28,12 +28,16 @@ impl Controls {
             self.state = (playing, audible);
             set_label(
                 &self.play,
-                if playing { "❚❚" } else { "▶" },
+                if playing { icon::PAUSE } else { icon::PLAY },
                 if playing { "Pause" } else { "Play" },
             );
             set_label(
                 &self.mute,
-                if audible { "🔊" } else { "🔇" },
+                if audible {
+                    icon::SOUND_ON
+                } else {
+                    icon::SOUND_OFF
+                },
                 if audible { "Mute" } else { "Unmute" },
             );
         }
@@ -45,8 +49,21 @@ impl Controls {
     }
 }
 
-fn set_label(button: &HtmlElement, text: &str, label: &str) {
-    button.set_text_content(Some(text));
+/// Control icons as inline SVG (24x24 viewBox, drawn in the button's text colour), so they do
+/// not depend on emoji or symbol fonts being installed.
+mod icon {
+    pub const PLAY: &str = r#"<path d="M8 5v14l11-7z"/>"#;
+    pub const PAUSE: &str = r#"<path d="M6 5h4v14H6zM14 5h4v14h-4z"/>"#;
+    pub const SOUND_ON: &str = r#"<path d="M4 9v6h4l5 4V5L8 9zM16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12" stroke="currentColor" stroke-width="2" fill="currentColor"/>"#;
+    pub const SOUND_OFF: &str = r#"<path d="M4 9v6h4l5 4V5L8 9z"/><path d="M16 9l6 6M22 9l-6 6" stroke="currentColor" stroke-width="2"/>"#;
+    pub const FULLSCREEN: &str =
+        r#"<path d="M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z"/>"#;
+}
+
+fn set_label(button: &HtmlElement, icon: &str, label: &str) {
+    button.set_inner_html(&format!(
+        r#"<svg viewBox="0 0 24 24" width="20" height="20" fill="currentColor" aria-hidden="true">{icon}</svg>"#
+    ));
     let _ = button.set_attribute("aria-label", label);
     button.set_title(label);
 }
@@ -170,7 +187,7 @@ fn upgrade(document: &Document, el: &HtmlElement) -> Result<(), JsValue> {
     let play = button(document, &bar)?;
     let mute = button(document, &bar)?;
     let full = button(document, &bar)?;
-    set_label(&full, "⛶", "Fullscreen");
+    set_label(&full, icon::FULLSCREEN, "Fullscreen");
 
     let weak = Rc::downgrade(&player.inner);
     let mut listeners = Vec::new();
