@@ -62,6 +62,9 @@ cargo fmt --all -- --check
 say "Lints (cargo clippy --all-targets -D warnings)"
 cargo clippy -j2 --workspace --all-targets -- -D warnings
 
+say "Documentation (cargo doc --workspace --no-deps, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -j2 --workspace --no-deps
+
 say "no_std builds of the decoder (wasm32-unknown-unknown, x86_64-unknown-none)"
 cargo build -j2 -p wasmpeg --lib --no-default-features --target wasm32-unknown-unknown
 cargo build -j2 -p wasmpeg --lib --no-default-features --target x86_64-unknown-none

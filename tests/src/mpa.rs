@@ -281,7 +281,7 @@ pub fn layer2_nbal(h: &Header) -> &'static [u8] {
 /// What the side information of a Layer I or II frame says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SideInfo {
-    /// allocation[ch][sb] for sb < sblimit (the raw allocation codes; 0 = no samples).
+    /// `allocation[ch][sb]` for `sb < sblimit` (the raw allocation codes; 0 = no samples).
     pub allocation: Vec<Vec<u8>>,
     /// True when a subband at or above the intensity bound has samples (joint stereo only).
     pub intensity_used: bool,

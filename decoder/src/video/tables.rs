@@ -323,8 +323,9 @@ const fn rl(run: i16, level: i16) -> i16 {
 }
 
 /// dct_coeff_next (ISO/IEC 11172-2 Annex B, Table B.5c; dct_coeff_first differs only in coding
-/// run 0 / level 1 as `1s`, handled by the caller). Values are [`rl`]-packed run/level pairs;
-/// every code except end_of_block and escape is followed by a sign bit, not listed here.
+/// run 0 / level 1 as `1s`, handled by the caller). Values are run/level pairs packed with the
+/// run in the high byte and the level in the low byte; every code except end_of_block and
+/// escape is followed by a sign bit, not listed here.
 pub const DCT_COEFF: [VlcCode; 113] = [
     (2, 0b10, DCT_END_OF_BLOCK),
     (2, 0b11, rl(0, 1)),
