@@ -43,6 +43,7 @@ pub mod bits;
 pub mod decoder;
 pub mod demux;
 pub mod error;
+mod timestamp;
 pub mod video;
 
 pub use audio::{AudioDecoder, AudioFrame};

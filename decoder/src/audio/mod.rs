@@ -50,17 +50,12 @@ pub use frame::AudioFrame;
 pub use header::{ChannelMode, FrameHeader, Layer, Version};
 
 use crate::error::Error;
+use crate::timestamp::{PtsMarks, PTS_MASK};
 use header::HEADER_BYTES;
 use synthesis::Synthesis;
 
 /// Subband samples of one frame: `[channel][time slot][subband]`.
 type Subbands = [[[f32; 32]; 36]; 2];
-
-/// Timestamps are 33-bit counters of the 90 kHz clock.
-const PTS_MASK: u64 = (1 << 33) - 1;
-
-/// The most PES timestamps kept waiting for their frames.
-const MAX_PTS_MARKS: usize = 1 << 12;
 
 /// The longest free-format frame looked for (bytes from one header to the next). ISO/IEC
 /// 11172-3 lets a decoder limit free format to the layer's highest bit rate; this bound allows
@@ -239,7 +234,7 @@ pub struct AudioDecoder {
     /// Absolute offset just past the last frame (where a tag may start).
     last_frame_end: u64,
     /// PES starts: (absolute offset of the PES data, its PTS if it had one).
-    pts_marks: VecDeque<(u64, Option<u64>)>,
+    pts_marks: PtsMarks,
     clock: Clock,
     free_format: Option<FreeFormat>,
     layer3_reported: bool,
@@ -268,12 +263,8 @@ impl AudioDecoder {
         self.compact();
         self.at_end = false;
         if unit_start {
-            let offset = self.buf_offset + self.buf.len() as u64;
-            if self.pts_marks.len() >= MAX_PTS_MARKS {
-                self.pts_marks.pop_front();
-            }
             self.pts_marks
-                .push_back((offset, pts.map(|p| p & PTS_MASK)));
+                .pes_start(self.buf_offset + self.buf.len() as u64, pts);
         }
         self.buf.extend_from_slice(data);
     }
@@ -683,14 +674,7 @@ impl AudioDecoder {
     /// The PTS for a frame starting at absolute offset `offset`: the PTS of the PES it starts
     /// in if that PES had one and no earlier frame took it, else extrapolated.
     fn take_pts(&mut self, offset: u64) -> (u64, bool) {
-        let mut mark = None;
-        while let Some(&(start, pts)) = self.pts_marks.front() {
-            if start > offset {
-                break;
-            }
-            mark = pts;
-            self.pts_marks.pop_front();
-        }
+        let mark = self.pts_marks.take(offset);
         match mark {
             Some(pts) => {
                 self.clock.set(pts);

@@ -19,6 +19,7 @@ pub use header::{GopHeader, PictureHeader, SequenceHeader, TimeCode, VectorCodin
 
 use crate::bits::BitReader;
 use crate::error::Error;
+use crate::timestamp::{PtsMarks, PTS_MASK};
 use picture::PictureDecoder;
 
 /// Start code values (the byte after `00 00 01`), ISO/IEC 11172-2 2.4.1 (Table 2.4.1).
@@ -36,12 +37,6 @@ mod start_code {
 /// The largest amount of data one unit (a picture with its slices, or a header) may occupy
 /// before it is dropped as runaway input.
 const MAX_UNIT_BYTES: usize = 16 << 20;
-
-/// The most PES timestamps kept waiting for their pictures.
-const MAX_PTS_MARKS: usize = 1 << 16;
-
-/// Timestamps are 33-bit counters of the 90 kHz clock.
-const PTS_MASK: u64 = (1 << 33) - 1;
 
 /// At most this many slice errors are reported per picture (the rest are counted in the
 /// concealment report).
@@ -114,7 +109,7 @@ pub struct VideoDecoder {
     /// Where the search for the end of the current unit resumes.
     scan: usize,
     /// PES starts: (absolute offset of the PES data, its PTS if it had one).
-    pts_marks: VecDeque<(u64, Option<u64>)>,
+    pts_marks: PtsMarks,
     /// Set by `finish`: treat the end of the buffer as the end of the last unit.
     at_end: bool,
     /// Stream position (bytes received) at the last tentative decode of an incomplete
@@ -170,13 +165,8 @@ impl VideoDecoder {
     /// without a PTS gets an extrapolated one (never the PTS of an earlier PES).
     pub fn push_pes(&mut self, data: &[u8], unit_start: bool, pts: Option<u64>) {
         if unit_start {
-            let offset = self.buf_offset + self.buf.len() as u64;
-            // Bounded, but far beyond what one buffered picture can hold.
-            if self.pts_marks.len() >= MAX_PTS_MARKS {
-                self.pts_marks.pop_front();
-            }
             self.pts_marks
-                .push_back((offset, pts.map(|p| p & PTS_MASK)));
+                .pes_start(self.buf_offset + self.buf.len() as u64, pts);
         }
         self.buf.extend_from_slice(data);
     }
@@ -402,15 +392,7 @@ impl VideoDecoder {
     /// The PTS of the PES in which the picture starting at `offset` began, if that PES had one
     /// and no earlier picture took it.
     fn take_pts(&mut self, offset: u64) -> Option<u64> {
-        let mut pts = None;
-        while let Some(&(mark, value)) = self.pts_marks.front() {
-            if mark > offset {
-                break;
-            }
-            pts = value;
-            self.pts_marks.pop_front();
-        }
-        pts
+        self.pts_marks.take(offset)
     }
 
     fn handle_sequence_header(&mut self, body: &[u8]) {
