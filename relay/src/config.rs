@@ -35,6 +35,16 @@ pub struct Config {
     pub max_viewers: usize,
     /// Name of the built-in demo stream, or `None` for no demo.
     pub demo: Option<String>,
+    /// Directory where each publish session is recorded, or `None`.
+    pub record: Option<PathBuf>,
+    /// Raw TCP ingest listeners: address and the stream its connections publish to.
+    pub tcp_ingest: Vec<(SocketAddr, String)>,
+    /// Stream that standard input is published to, or `None`.
+    pub stdin: Option<String>,
+    /// PEM certificate chain for TLS (with `tls_key`), or `None` for plain HTTP.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -50,6 +60,11 @@ impl Default for Config {
             max_streams: 64,
             max_viewers: 10_000,
             demo: Some("demo".to_owned()),
+            record: None,
+            tcp_ingest: Vec::new(),
+            stdin: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -112,6 +127,32 @@ pub struct Cli {
     /// Do not publish the built-in demo stream.
     #[arg(long, env = "WASMPEG_RELAY_NO_DEMO")]
     pub no_demo: bool,
+    /// Record each publish session to DIR/STREAM-<UTC timestamp>.ts (DIR is created if
+    /// missing). If the disk cannot keep up, data is dropped from the recording, never from
+    /// the live stream.
+    #[arg(long, env = "WASMPEG_RELAY_RECORD", value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Raw TCP ingest, ADDR=STREAM (repeatable): each connection to ADDR publishes its bytes
+    /// to STREAM, e.g. `ffmpeg ... -f mpegts tcp://127.0.0.1:9090`. No secret is asked: bind
+    /// it where only publishers can reach it. The environment variable takes a comma-separated
+    /// list.
+    #[arg(
+        long = "tcp-ingest",
+        env = "WASMPEG_RELAY_TCP_INGEST",
+        value_delimiter = ',',
+        value_name = "ADDR=STREAM"
+    )]
+    pub tcp_ingest: Vec<String>,
+    /// Publish standard input to STREAM (e.g. `ffmpeg ... -f mpegts - | wasmpeg-relay --stdin cam1`).
+    #[arg(long, env = "WASMPEG_RELAY_STDIN", value_name = "STREAM")]
+    pub stdin: Option<String>,
+    /// PEM certificate chain: with --tls-key, the port serves https and wss instead of http
+    /// and ws.
+    #[arg(long, env = "WASMPEG_RELAY_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "WASMPEG_RELAY_TLS_KEY", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The config file: the same settings as the flags, all optional.
@@ -130,6 +171,26 @@ pub struct FileConfig {
     max_viewers: Option<usize>,
     demo: Option<String>,
     no_demo: Option<bool>,
+    record: Option<PathBuf>,
+    #[serde(default)]
+    tcp_ingest: Vec<String>,
+    stdin: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+}
+
+/// Parses a `--tcp-ingest` value, ADDR=STREAM.
+fn tcp_ingest(pair: &str) -> Result<(SocketAddr, String), String> {
+    let (addr, stream) = pair
+        .split_once('=')
+        .ok_or_else(|| format!("--tcp-ingest {pair:?}: expected ADDR=STREAM"))?;
+    let addr = addr
+        .parse()
+        .map_err(|e| format!("--tcp-ingest {pair:?}: {e}"))?;
+    if !crate::server::valid_name(stream) {
+        return Err(format!("--tcp-ingest {pair:?}: invalid stream name"));
+    }
+    Ok((addr, stream.to_owned()))
 }
 
 fn seconds(name: &str, s: f64) -> Result<Duration, String> {
@@ -155,6 +216,26 @@ impl Cli {
                 .split_once('=')
                 .ok_or_else(|| format!("--stream-secret {pair:?}: expected STREAM=SECRET"))?;
             stream_secrets.insert(stream.to_owned(), secret.to_owned());
+        }
+        let tcp = if self.tcp_ingest.is_empty() {
+            file.tcp_ingest
+        } else {
+            self.tcp_ingest
+        };
+        let tcp_ingest = tcp
+            .iter()
+            .map(|p| tcp_ingest(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stdin = self.stdin.or(file.stdin);
+        if let Some(s) = &stdin {
+            if !crate::server::valid_name(s) {
+                return Err(format!("--stdin {s:?}: invalid stream name"));
+            }
+        }
+        let tls_cert = self.tls_cert.or(file.tls_cert);
+        let tls_key = self.tls_key.or(file.tls_key);
+        if tls_cert.is_some() != tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together".to_owned());
         }
         let no_demo = self.no_demo || file.no_demo.unwrap_or(false);
         Ok(Config {
@@ -187,6 +268,11 @@ impl Cli {
             } else {
                 self.demo.or(file.demo).or(d.demo)
             },
+            record: self.record.or(file.record),
+            tcp_ingest,
+            stdin,
+            tls_cert,
+            tls_key,
         })
     }
 }
@@ -210,6 +296,10 @@ mod tests {
             "--stream-secret",
             "cam2=b",
             "--no-demo",
+            "--tcp-ingest",
+            "127.0.0.1:9090=cam3",
+            "--record",
+            "/tmp/rec",
         ])
         .unwrap();
         let c = cli.resolve().unwrap();
@@ -219,6 +309,11 @@ mod tests {
         assert_eq!(c.stream_secrets.get("cam1").map(String::as_str), Some("a"));
         assert_eq!(c.stream_secrets.get("cam2").map(String::as_str), Some("b"));
         assert_eq!(c.demo, None);
+        assert_eq!(
+            c.tcp_ingest,
+            vec![("127.0.0.1:9090".parse().unwrap(), "cam3".to_owned())]
+        );
+        assert_eq!(c.record, Some(PathBuf::from("/tmp/rec")));
         std::fs::remove_dir_all(&dir).unwrap();
         let d = Cli::try_parse_from(["wasmpeg-relay"])
             .unwrap()

@@ -1,7 +1,9 @@
 //! # wasmpeg-relay
 //!
 //! A live MPEG-TS relay: publishers push a stream over HTTP (`POST|PUT /publish/<stream>`, e.g.
-//! ffmpeg's `-f mpegts http://...`), viewers receive it over WebSocket (`/ws/<stream>`).
+//! ffmpeg's `-f mpegts http://...`), WebSocket (`ws://host/publish/<stream>`), raw TCP
+//! (`--tcp-ingest ADDR=STREAM`) or standard input (`--stdin STREAM`); viewers receive it over
+//! WebSocket (`/ws/<stream>`). `--record DIR` writes each publish session to a `.ts` file.
 //!
 //! - Every message to a viewer is whole 188-byte TS packets ([`framer`]).
 //! - A new viewer's first message starts at the last sequence header + I-picture (GOP cache,
@@ -9,6 +11,7 @@
 //! - Slow viewers never hold up the others: each one reads the stream's bounded broadcast queue
 //!   on its own; one that falls behind skips to the next I-picture, and one that stays behind
 //!   is disconnected.
+//! - With `--tls-cert` and `--tls-key`, the port speaks https and wss (rustls).
 //! - Graceful shutdown closes WebSockets with "going away" and finishes within a second.
 #![forbid(unsafe_code)]
 
@@ -16,8 +19,11 @@ pub mod assets;
 pub mod config;
 pub mod demo;
 pub mod framer;
+pub mod ingest;
+pub mod record;
 pub mod server;
 pub mod stream;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,25 +41,48 @@ pub async fn serve(
     listener: TcpListener,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let app = server::App::new(config, cancel.clone());
     if let Some(name) = app.config.demo.clone() {
         let registry = Arc::clone(&app.registry);
         app.tracker.spawn(demo::run(registry, name, cancel.clone()));
     }
+    for (addr, name) in &app.config.tcp_ingest {
+        let tcp = TcpListener::bind(addr).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("--tcp-ingest {addr}={name}: {e}"))
+        })?;
+        info!(addr = %tcp.local_addr()?, stream = %name, "tcp ingest listening");
+        app.tracker
+            .spawn(ingest::tcp(Arc::clone(&app), tcp, name.clone()));
+    }
+    if let Some(name) = app.config.stdin.clone() {
+        app.tracker.spawn(ingest::stdin(Arc::clone(&app), name));
+    }
     let router = server::router(Arc::clone(&app));
+    let make = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let shutdown = cancel.clone();
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { shutdown.cancelled().await });
-    let deadline = async {
-        cancel.cancelled().await;
-        tokio::time::sleep(Duration::from_millis(700)).await;
-    };
-    tokio::select! {
-        r = server => r?,
-        () = deadline => warn!("connections still open after shutdown began; closing them"),
+    let graceful = async move { shutdown.cancelled().await };
+    match tls {
+        Some(acceptor) => {
+            use axum::serve::ListenerExt;
+            let listener =
+                tls::TlsListener::new(listener, acceptor, cancel.clone())?.tap_io(|_| {});
+            run(
+                axum::serve(listener, make).with_graceful_shutdown(graceful),
+                &cancel,
+            )
+            .await?;
+        }
+        None => {
+            run(
+                axum::serve(listener, make).with_graceful_shutdown(graceful),
+                &cancel,
+            )
+            .await?;
+        }
     }
     app.tracker.close();
     if tokio::time::timeout(Duration::from_millis(200), app.tracker.wait())
@@ -62,6 +91,31 @@ pub async fn serve(
     {
         warn!("some viewers did not close in time");
     }
+    app.recordings.close();
+    if tokio::time::timeout(Duration::from_secs(2), app.recordings.wait())
+        .await
+        .is_err()
+    {
+        warn!("some recordings were not finished in time");
+    }
     info!("relay stopped");
     Ok(())
+}
+
+/// Runs the server until it stops, or until 700 ms after shutdown began.
+async fn run<F>(server: F, cancel: &CancellationToken) -> std::io::Result<()>
+where
+    F: std::future::IntoFuture<Output = std::io::Result<()>>,
+{
+    let deadline = async {
+        cancel.cancelled().await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    };
+    tokio::select! {
+        r = server.into_future() => r,
+        () = deadline => {
+            warn!("connections still open after shutdown began; closing them");
+            Ok(())
+        }
+    }
 }

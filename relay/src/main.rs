@@ -59,6 +59,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     match listener.local_addr() {
+        Ok(addr) if config.tls_cert.is_some() => info!("listening on https://{addr}/"),
         Ok(addr) => info!("listening on http://{addr}/"),
         Err(e) => error!(error = %e, "no local address"),
     }

@@ -23,7 +23,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
-use crate::framer::{clean_start, Framer, StartProgress, TsFramer};
+use crate::framer::{clean_start, StartProgress};
 use crate::stream::{Join, OpenError, Registry, Role, Stream, StreamStats};
 
 /// Shared state of the relay.
@@ -36,6 +36,8 @@ pub struct App {
     pub cancel: CancellationToken,
     /// Tracks viewer tasks, so that shutdown can wait for their close frames.
     pub tracker: TaskTracker,
+    /// Tracks recording writers, so that shutdown can wait for their files to be finished.
+    pub recordings: TaskTracker,
     started: Instant,
 }
 
@@ -55,6 +57,7 @@ impl App {
             registry,
             cancel,
             tracker: TaskTracker::new(),
+            recordings: TaskTracker::new(),
             started: Instant::now(),
         })
     }
@@ -66,10 +69,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/api/streams", get(api_streams))
         .route("/metrics", get(metrics))
-        .route("/publish/{stream}", post(publish).put(publish))
+        .route(
+            "/publish/{stream}",
+            post(publish).put(publish).get(ws_publish),
+        )
         .route(
             "/publish/{stream}/{secret}",
-            post(publish_with_secret).put(publish_with_secret),
+            post(publish_with_secret)
+                .put(publish_with_secret)
+                .get(ws_publish_with_secret),
         )
         .route("/ws/{stream}", get(viewer))
         .route("/upload/{secret}", post(rphlo_upload).put(rphlo_upload))
@@ -197,6 +205,113 @@ fn authorized(config: &Config, stream: &str, presented: &[&str]) -> bool {
     ok.into()
 }
 
+/// Checks a publisher's secret (from the path, `?secret=` or `Authorization: Bearer`); `None`
+/// means accepted, otherwise the 403 response.
+fn check_publisher(
+    app: &App,
+    name: &str,
+    path_secret: Option<&str>,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Option<Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let presented: Vec<&str> = [path_secret, query.get("secret").map(String::as_str), bearer]
+        .into_iter()
+        .flatten()
+        .collect();
+    if authorized(&app.config, name, &presented) {
+        None
+    } else {
+        warn!(stream = %name, %peer, "publisher rejected: wrong or missing secret");
+        Some((StatusCode::FORBIDDEN, "wrong or missing secret\n").into_response())
+    }
+}
+
+async fn ws_publish_with_secret(
+    State(app): State<Arc<App>>,
+    Path((stream, secret)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws_ingest(app, &stream, Some(&secret), &query, peer, &headers, ws)
+}
+
+async fn ws_publish(
+    State(app): State<Arc<App>>,
+    Path(stream): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws_ingest(app, &stream, None, &query, peer, &headers, ws)
+}
+
+/// Largest WebSocket message a publisher may send.
+const MAX_PUBLISH_MESSAGE: usize = 1 << 20;
+
+/// WebSocket ingest (`GET /publish/<stream>` with an upgrade): each binary message is stream
+/// bytes; text messages are ignored. Same authentication as HTTP ingest (403 before the
+/// upgrade).
+fn ws_ingest(
+    app: Arc<App>,
+    name: &str,
+    path_secret: Option<&str>,
+    query: &HashMap<String, String>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !valid_name(name) {
+        return (StatusCode::BAD_REQUEST, "invalid stream name\n").into_response();
+    }
+    if let Some(r) = check_publisher(&app, name, path_secret, query, headers, peer) {
+        return r;
+    }
+    if app.cancel.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    let handle = match app.registry.open(name, Role::Publisher) {
+        Ok(h) => h,
+        Err(e) => return open_error(e),
+    };
+    let ws = match offered_protocol(headers) {
+        Some(p) => ws.protocols([p]),
+        None => ws,
+    };
+    let tracker = app.tracker.clone();
+    ws.max_message_size(MAX_PUBLISH_MESSAGE)
+        .on_upgrade(move |socket| {
+            tracker.track_future(async move {
+                let (mut sink, incoming) = socket.split();
+                let chunks = incoming
+                    .take_while(|m| std::future::ready(!matches!(m, Ok(Message::Close(_)))))
+                    .filter_map(|m| {
+                        std::future::ready(match m {
+                            Ok(Message::Binary(b)) => Some(Ok(b)),
+                            Ok(_) => None,
+                            Err(e) => Some(Err(e)),
+                        })
+                    });
+                let peer = format!("ws:{peer}");
+                let why = crate::ingest::pump(&app, handle, &peer, Box::pin(chunks)).await;
+                let (code, reason) = if why == "shutdown" {
+                    (close_code::AWAY, "relay shutting down")
+                } else {
+                    (close_code::NORMAL, "bye")
+                };
+                close(&mut sink, code, reason).await;
+            })
+        })
+}
+
 async fn publish_with_secret(
     State(app): State<Arc<App>>,
     Path((stream, secret)): Path<(String, String)>,
@@ -231,64 +346,15 @@ async fn ingest(
     if !valid_name(&name) {
         return (StatusCode::BAD_REQUEST, "invalid stream name\n").into_response();
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let presented: Vec<&str> = [
-        path_secret.as_deref(),
-        query.get("secret").map(String::as_str),
-        bearer,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if !authorized(&app.config, &name, &presented) {
-        warn!(stream = %name, %peer, "publisher rejected: wrong or missing secret");
-        return (StatusCode::FORBIDDEN, "wrong or missing secret\n").into_response();
+    if let Some(r) = check_publisher(&app, &name, path_secret.as_deref(), &query, &headers, peer) {
+        return r;
     }
     let handle = match app.registry.open(&name, Role::Publisher) {
         Ok(h) => h,
         Err(e) => return open_error(e),
     };
-    let stream = Arc::clone(handle.stream());
-    let session = stream.begin_session();
-    info!(stream = %name, %peer, session, "publisher connected");
-    let mut framer = TsFramer::new();
-    let mut body = body.into_data_stream();
-    let mut units = Vec::new();
-    let mut total = 0u64;
-    let reason = loop {
-        let chunk = tokio::select! {
-            () = app.cancel.cancelled() => break "shutdown",
-            chunk = body.next() => chunk,
-        };
-        match chunk {
-            Some(Ok(data)) => {
-                total += data.len() as u64;
-                framer.push(&data, &mut units);
-                if !stream.publish(
-                    session,
-                    std::mem::take(&mut units),
-                    data.len(),
-                    framer.picture_size(),
-                ) {
-                    break "replaced by a newer publisher";
-                }
-            }
-            Some(Err(e)) => {
-                debug!(stream = %name, error = %e, "publisher body error");
-                break "connection error";
-            }
-            None => break "end of stream",
-        }
-    };
-    framer.finish(&mut units);
-    stream.publish(session, units, 0, framer.picture_size());
-    stream.end_session(session);
-    info!(stream = %name, %peer, session, bytes = total, skipped = framer.skipped_bytes(), reason, "publisher finished");
-    drop(handle);
+    let peer = peer.to_string();
+    crate::ingest::pump(&app, handle, &peer, body.into_data_stream()).await;
     (StatusCode::OK, "bye\n").into_response()
 }
 

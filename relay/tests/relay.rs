@@ -548,3 +548,361 @@ async fn graceful_shutdown_with_publisher_and_viewers() {
     }
     drop(ffmpeg);
 }
+
+/// Frames in a fixture, decoded straight from the file.
+fn fixture_frames(name: &str) -> usize {
+    let data = std::fs::read(fixture(name)).unwrap();
+    let d = decode(data.chunks(188 * 64), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    d.frames
+}
+
+/// A free port on 127.0.0.1 (bound and released; good enough for a test).
+fn free_addr() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+/// Splits `data` into paced chunks, roughly 40 packets every 5 ms, so that viewers keep up.
+fn paced_chunks(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    data.chunks(188 * 40)
+}
+
+const PACE: Duration = Duration::from_millis(5);
+
+/// `--record`: a session published by ffmpeg is written to DIR/<stream>-<timestamp>.ts, and
+/// that file decodes to as many frames as the fixture holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recording_file_decodes() {
+    let dir = std::env::temp_dir().join(format!("wasmpeg-relay-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let relay = start(Config {
+        record: Some(dir.join("sub")),
+        ..config()
+    })
+    .await;
+    let name = "ip_bf0_352x288.ts";
+    let ffmpeg = Ffmpeg::publish(
+        &fixture(name),
+        &format!("http://{}/publish/rec?secret=s3cret", relay.addr),
+        0,
+    );
+    let (ok, err) = ffmpeg.wait(Duration::from_secs(10)).await;
+    assert!(ok, "ffmpeg failed: {err}");
+    relay.stop().await;
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.join("sub"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file_name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    let stamp = file_name
+        .strip_prefix("rec-")
+        .and_then(|s| s.strip_suffix("Z.ts"))
+        .unwrap_or_else(|| panic!("{file_name}"));
+    assert!(
+        stamp.len() == 15 && stamp.as_bytes()[8] == b'T',
+        "{file_name}"
+    );
+    let data = std::fs::read(&files[0]).unwrap();
+    let d = decode(data.chunks(188 * 64), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert_eq!(d.frames, fixture_frames(name));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A recording in progress when the relay shuts down is finished: the file holds what was
+/// published and decodes. Shutdown still takes under a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recording_is_finished_on_shutdown() {
+    let dir =
+        std::env::temp_dir().join(format!("wasmpeg-relay-record-stop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let relay = start(Config {
+        record: Some(dir.clone()),
+        ..config()
+    })
+    .await;
+    let ffmpeg = Ffmpeg::publish(
+        &fixture("ip_bf0_352x288.ts"),
+        &format!("http://{}/publish/rec?secret=s3cret", relay.addr),
+        3,
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let took = relay.stop().await;
+    assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+    drop(ffmpeg);
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let data = std::fs::read(&files[0]).unwrap();
+    assert!(!data.is_empty() && data.len() % 188 == 0, "{}", data.len());
+    let d = decode(data.chunks(188 * 64), false);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert!(d.frames >= 20, "{d:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--tcp-ingest ADDR=STREAM`: bytes written to a raw TCP connection reach a WebSocket viewer,
+/// which decodes every frame of the fixture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_ingest_reaches_viewers() {
+    let ingest = free_addr();
+    let relay = start(Config {
+        tcp_ingest: vec![(ingest, "t".to_owned())],
+        ..config()
+    })
+    .await;
+    let addr = relay.addr;
+    let ws = connect(addr, "t").await;
+    let viewer =
+        tokio::spawn(
+            async move { collect(ws, Duration::from_secs(1), Duration::from_secs(10)).await },
+        );
+    let mut tcp = timeout(Duration::from_secs(5), async {
+        loop {
+            match tokio::net::TcpStream::connect(ingest).await {
+                Ok(s) => break s,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let name = "ibbp_bf2_352x288.ts";
+    let data = std::fs::read(fixture(name)).unwrap();
+    for chunk in paced_chunks(&data) {
+        tcp.write_all(chunk).await.unwrap();
+        tokio::time::sleep(PACE).await;
+    }
+    tcp.shutdown().await.unwrap();
+    drop(tcp);
+    let r = viewer.await.unwrap();
+    let d = decode(r.messages.iter().map(|(_, m)| m.as_slice()), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert_eq!(d.frames, fixture_frames(name), "{d:?}");
+    relay.stop().await;
+}
+
+/// WebSocket ingest at `ws://host/publish/<stream>`: a wrong secret gets 403 before the
+/// upgrade; with the right one, binary messages reach a viewer that decodes every frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_ingest_reaches_viewers() {
+    let relay = start(config()).await;
+    let addr = relay.addr;
+    let denied = timeout(
+        Duration::from_secs(5),
+        tokio_tungstenite::connect_async(format!("ws://{addr}/publish/w?secret=wrong")),
+    )
+    .await
+    .unwrap();
+    match denied {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 403),
+        other => panic!("expected 403, got {other:?}"),
+    }
+    let ws = connect(addr, "w").await;
+    let viewer =
+        tokio::spawn(
+            async move { collect(ws, Duration::from_secs(1), Duration::from_secs(10)).await },
+        );
+    let (mut publisher, _) = timeout(
+        Duration::from_secs(5),
+        tokio_tungstenite::connect_async(format!("ws://{addr}/publish/w/s3cret")),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let name = "ibbp_bf2_352x288.ts";
+    let data = std::fs::read(fixture(name)).unwrap();
+    for chunk in paced_chunks(&data) {
+        timeout(
+            Duration::from_secs(5),
+            publisher.send(Message::binary(chunk.to_vec())),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        tokio::time::sleep(PACE).await;
+    }
+    let _ = timeout(Duration::from_secs(2), publisher.close(None)).await;
+    let r = viewer.await.unwrap();
+    let d = decode(r.messages.iter().map(|(_, m)| m.as_slice()), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert_eq!(d.frames, fixture_frames(name), "{d:?}");
+    relay.stop().await;
+}
+
+/// `--stdin STREAM`: the built binary publishes a fixture piped into it to a viewer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdin_ingest_reaches_viewers() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut guard = Ffmpeg(
+        Command::new(env!("CARGO_BIN_EXE_wasmpeg-relay"))
+            .args(["--listen", "127.0.0.1:0", "--no-demo", "--stdin", "in"])
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "wasmpeg_relay=info")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut guard.0;
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let addr: SocketAddr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("no 'listening on' line");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim_end_matches('/').parse().unwrap();
+        }
+    };
+    let ws = connect(addr, "in").await;
+    let viewer =
+        tokio::spawn(
+            async move { collect(ws, Duration::from_secs(1), Duration::from_secs(10)).await },
+        );
+    let name = "ibbp_bf2_352x288.ts";
+    let data = std::fs::read(fixture(name)).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for chunk in paced_chunks(&data) {
+            stdin.write_all(chunk).unwrap();
+            stdin.flush().unwrap();
+            std::thread::sleep(PACE);
+        }
+        // Dropping stdin closes the pipe: the publish session ends.
+    });
+    let r = viewer.await.unwrap();
+    writer.join().unwrap();
+    let d = decode(r.messages.iter().map(|(_, m)| m.as_slice()), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert_eq!(d.frames, fixture_frames(name), "{d:?}");
+    drop(guard);
+}
+
+/// A TLS client connection to the relay that trusts only `ca`.
+async fn tls_connect(
+    addr: SocketAddr,
+    ca: &rcgen::Certificate,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    use tokio_rustls::rustls::{self, RootCertStore};
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    client.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    timeout(Duration::from_secs(5), connector.connect(name, tcp))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// TLS with a test CA (rcgen): an HTTPS GET /healthz and a wss viewer of the demo stream that
+/// decodes a picture from its first message, both on the same port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_https_and_wss_on_one_port() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("wasmpeg-relay-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let relay = start(Config {
+        demo: Some("demo".to_owned()),
+        tls_cert: Some(cert_path),
+        tls_key: Some(key_path),
+        ..config()
+    })
+    .await;
+    let addr = relay.addr;
+
+    let mut https = tls_connect(addr, &ca).await;
+    https
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    // The relay closes without a TLS close_notify; what was read until then is the response.
+    let _ = timeout(Duration::from_secs(5), https.read_to_end(&mut response))
+        .await
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 200") && response.ends_with("ok\n"),
+        "{response}"
+    );
+
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    let plain = timeout(Duration::from_secs(5), async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf).await;
+        buf
+    })
+    .await
+    .unwrap();
+    assert!(!plain.starts_with(b"HTTP/1.1 200"));
+
+    let tls = tls_connect(addr, &ca).await;
+    let (mut ws, _) = timeout(
+        Duration::from_secs(5),
+        tokio_tungstenite::client_async("wss://localhost/ws/demo", tls),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut messages = Vec::new();
+    while messages.len() < 5 {
+        match timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
+            Some(Ok(Message::Binary(b))) => messages.push(b.to_vec()),
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let d = decode(messages.iter().map(Vec::as_slice), false);
+    assert!(d.first_batch_frames >= 1 && d.warnings.is_empty(), "{d:?}");
+    let took = relay.stop().await;
+    assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+    let close = timeout(Duration::from_secs(2), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(c))) => break c.map(|c| u16::from(c.code)),
+                Some(Ok(_)) => {}
+                _ => break None,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(close, Some(1001));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
