@@ -127,7 +127,7 @@ pub struct Cli {
     /// Do not publish the built-in demo stream.
     #[arg(long, env = "WASMPEG_RELAY_NO_DEMO")]
     pub no_demo: bool,
-    /// Record each publish session to DIR/STREAM-<UTC timestamp>.ts (DIR is created if
+    /// Record each publish session to DIR/STREAM-YYYYMMDDTHHMMSSZ.ts, UTC (DIR is created if
     /// missing). If the disk cannot keep up, data is dropped from the recording, never from
     /// the live stream.
     #[arg(long, env = "WASMPEG_RELAY_RECORD", value_name = "DIR")]
