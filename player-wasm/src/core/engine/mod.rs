@@ -11,6 +11,10 @@ use super::clock::Clock;
 use super::pts_delta_seconds;
 use super::video::{Picture, PictureQueue, Selection};
 
+mod seek_index;
+
+pub use seek_index::SeekIndex;
+
 /// Bytes handed to the decoder at a time when decoding a file ahead.
 const FEED_CHUNK: usize = 16 * 1024;
 /// Files: pictures decoded ahead of the clock.
@@ -186,6 +190,10 @@ pub struct Engine {
     redraw: bool,
     events: Vec<EngineEvent>,
     stats: Stats,
+    /// Files: where a seek may start decoding.
+    seek_index: SeekIndex,
+    /// Files: the byte offset the last seek started decoding from.
+    seek_start: usize,
 }
 
 impl Engine {
@@ -226,6 +234,8 @@ impl Engine {
             redraw: false,
             events: Vec::new(),
             stats: Stats::default(),
+            seek_index: SeekIndex::new(),
+            seek_start: 0,
         }
     }
 
@@ -366,6 +376,8 @@ impl Engine {
             self.drain();
         } else {
             self.input.extend_from_slice(data);
+            self.seek_index
+                .update(&self.input, self.decoder.container());
         }
     }
 
@@ -597,6 +609,9 @@ impl Engine {
         if self.input_complete && !self.scanned && self.start_pts.is_some() {
             self.scan_duration();
         }
+        // Bytes that arrived before the container was recognised.
+        self.seek_index
+            .update(&self.input, self.decoder.container());
     }
 
     /// One animation frame at host time `now`.
@@ -761,8 +776,22 @@ impl Engine {
     }
 
     fn restart_file(&mut self) {
-        self.decoder.reset();
-        self.fed = 0;
+        self.restart_file_at(0);
+    }
+
+    /// Files: starts decoding again at byte `offset` of the input.
+    fn restart_file_at(&mut self, offset: usize) {
+        if offset > 0 {
+            // Mid-file bytes must not be taken for another container.
+            self.decoder = Decoder::new(DecoderConfig {
+                container: self.decoder.container(),
+                ..Self::decoder_config(&self.config)
+            });
+        } else {
+            self.decoder.reset();
+        }
+        self.fed = offset.min(self.input.len());
+        self.seek_start = self.fed;
         self.finish_sent = false;
         self.pictures.clear();
         self.recycle_audio();
@@ -845,34 +874,29 @@ impl Engine {
     }
 
     /// Files: jumps to media time `t` (seconds), landing exactly on the picture shown at `t`.
-    /// Decodes from the start of the data. Returns false for live streams.
+    /// Decodes from the last random-access point at or before `t` (see [`SeekIndex`]), or
+    /// from the start of the data when there is none. Returns false for live streams.
     pub fn seek(&mut self, t: f64, now: f64) -> bool {
         if self.is_live() || !t.is_finite() {
             return false;
         }
         let t = t.max(0.0);
         self.ended = false;
-        self.restart_file();
+        let with_audio = self.config.audio && self.audio_seen;
+        let candidates = self
+            .start_pts
+            .map(|s| self.seek_index.candidates(t, s, with_audio))
+            .unwrap_or_default();
+        let expect_video = self.config.video && self.has_video;
         let mut landed = false;
-        loop {
-            // Show the last picture at or before t; discard audio that ends before t.
-            landed |= self.pictures.select_due(t).new_picture;
-            while self.audio_queue.front().is_some_and(|c| c.end() <= t) {
-                if let Some(c) = self.audio_queue.pop_front() {
-                    self.audio_pool.push(c);
-                }
-            }
-            if self.pictures.front_time().is_some_and(|f| f > t) || self.fed >= self.input.len() {
-                if self.fed >= self.input.len() && self.input_complete && !self.finish_sent {
-                    self.pump(true);
-                    continue;
-                }
+        for start in candidates.into_iter().chain([0]) {
+            landed = self.seek_from(t, start);
+            // A random-access point whose timestamp was an earlier picture's cannot give the
+            // picture at t (when t falls before its I-picture): try the one before, and in the
+            // end the start of the data.
+            if landed || !expect_video || start == 0 {
                 break;
             }
-            let end = (self.fed + FEED_CHUNK).min(self.input.len());
-            self.decoder.push(&self.input[self.fed..end]);
-            self.fed = end;
-            self.drain();
         }
         // Events from decoding up to the target are not news to the page.
         self.events.retain(|e| {
@@ -884,6 +908,53 @@ impl Engine {
         self.set_time(now, t);
         self.redraw |= landed;
         true
+    }
+
+    /// Decodes from byte `offset` until the picture shown at `t` is current. True when a
+    /// picture at or before `t` was found.
+    fn seek_from(&mut self, t: f64, offset: usize) -> bool {
+        self.restart_file_at(offset);
+        let mut landed = false;
+        loop {
+            // Show the last picture at or before t; discard audio that ends before t.
+            landed |= self.pictures.select_due(t).new_picture;
+            while self.audio_queue.front().is_some_and(|c| c.end() <= t) {
+                if let Some(c) = self.audio_queue.pop_front() {
+                    self.audio_pool.push(c);
+                }
+            }
+            // Until the streams are known, expect video.
+            let expect_video = self.config.video && (self.has_video || !self.has_audio);
+            let video_done = !expect_video || self.pictures.front_time().is_some_and(|f| f > t);
+            // Audio is muxed near, not exactly at, the video of the same time, and its decoder
+            // confirms a frame by the next one: read on until it covers t (but not more than a
+            // second of video beyond it, in case the audio ended earlier).
+            let audio_done = !(self.config.audio && self.audio_seen)
+                || self.audio_queue.back().is_some_and(|c| c.end() > t)
+                || self.pictures.newest_time().is_some_and(|n| n > t + 1.0);
+            if (video_done && audio_done) || self.fed >= self.input.len() {
+                if self.fed >= self.input.len() && self.input_complete && !self.finish_sent {
+                    self.pump(true);
+                    continue;
+                }
+                break;
+            }
+            let end = (self.fed + FEED_CHUNK).min(self.input.len());
+            self.decoder.push(&self.input[self.fed..end]);
+            self.fed = end;
+            self.drain();
+        }
+        landed
+    }
+
+    /// Files: the byte offset the last seek (or restart) started decoding from.
+    pub fn seek_start(&self) -> usize {
+        self.seek_start
+    }
+
+    /// Files: random-access points indexed so far.
+    pub fn keyframes_indexed(&self) -> usize {
+        self.seek_index.keyframes()
     }
 
     /// Queues a decoded audio chunk as if the decoder had produced it (tests of the audio

@@ -317,3 +317,76 @@ fn play_after_the_end_starts_again() {
     assert_eq!(first, second);
     assert!(events.contains(&EngineEvent::Ended));
 }
+
+/// Seeks with the index and from the start of the file must show the same picture and queue
+/// the same audio; the index must actually be used for targets past the first GOP.
+fn check_indexed_seek(data: &[u8], targets: &[f64]) {
+    let mut indexed = file_engine(data, false);
+    // The index (and the time base) exist once playback has started decoding.
+    assert!(indexed.next_frame(0.0));
+    assert!(
+        indexed.keyframes_indexed() >= 2,
+        "{}",
+        indexed.keyframes_indexed()
+    );
+    for &t in targets {
+        assert!(indexed.seek(t, 0.0));
+        let mut reference = file_engine(data, false);
+        assert!(reference.next_frame(0.0));
+        assert!(reference.seek_from(t, 0), "from the start: nothing at {t}");
+        let a = indexed
+            .current_picture()
+            .expect("indexed seek shows a picture");
+        let b = reference
+            .current_picture()
+            .expect("reference seek shows a picture");
+        assert!(
+            (a.time - b.time).abs() < 1e-9,
+            "at {t}: {} vs {}",
+            a.time,
+            b.time
+        );
+        assert!(a.time <= t + 1e-9 && a.time > t - 0.1, "at {t}: {}", a.time);
+        assert!(
+            a.y == b.y && a.cb == b.cb && a.cr == b.cr,
+            "picture at {t} differs"
+        );
+        if t >= 1.0 {
+            assert!(
+                indexed.seek_start() > 0,
+                "seek to {t} decoded from the start"
+            );
+        }
+        let first_audio = |e: &Engine| e.audio_queue.front().map(|c| (c.time, c.samples.clone()));
+        assert_eq!(
+            first_audio(&indexed).map(|a| a.0),
+            first_audio(&reference).map(|a| a.0)
+        );
+        if let Some((time, _)) = first_audio(&indexed) {
+            assert!(time <= t + 1e-9, "audio at {t} starts at {time}");
+        }
+        assert_eq!(
+            first_audio(&indexed),
+            first_audio(&reference),
+            "audio at {t}"
+        );
+        // Playback goes on from there (both files last 2 s).
+        if t < 1.9 {
+            assert!(indexed.next_frame(0.0), "no picture after {t}");
+        }
+    }
+}
+
+#[test]
+fn seek_uses_the_keyframe_index_and_lands_like_a_full_decode() {
+    // MPEG-TS with B-pictures and MP2 audio, 2 s.
+    check_indexed_seek(
+        include_bytes!("../../../../fixtures/bench_480p_bf2.ts"),
+        &[0.3, 1.0, 1.23, 1.5, 1.97],
+    );
+    // MPEG-PS (packs of 2 KiB).
+    check_indexed_seek(
+        include_bytes!("../../../../fixtures/ibbbp_bf3_352x288.mpg"),
+        &[0.5, 1.0, 1.5],
+    );
+}
