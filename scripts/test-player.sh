@@ -9,7 +9,11 @@
 #     types; Debian 12's binaryen 108 and the wasm-opt crate's 116 cannot parse it). When none
 #     is on the PATH, the npm package binaryen (pinned) is installed into .cache/ with npm.
 # Then: formatting, clippy (host and wasm32), native unit tests of the platform-free core, the
-# headless-Chromium tests, and a release build with its .wasm size (raw and gzipped).
+# headless-Chromium tests, a release build with its .wasm size (raw and gzipped), the bundler
+# and nodejs package targets (the nodejs one loaded in Node; nodejs is installed from Debian if
+# missing), and the end-to-end browser tests of the release package (player-wasm/tests/e2e:
+# worker + OffscreenCanvas, colours, ended, 404, the relay's demo page with a screenshot saved
+# to tests/out/demo.png, live latency across a hidden tab). ffmpeg comes from scripts/test.sh.
 #
 # Environment:
 #   WASMPEG_SKIP_INSTALL=1   never install anything (fail instead if something is missing)
@@ -109,4 +113,34 @@ raw=$(stat -c %s "$wasm")
 gz=$(gzip -9c "$wasm" | wc -c)
 js_gz=$(gzip -9c player-wasm/pkg/wasmpeg_player.js | wc -c)
 echo "player package: wasmpeg_player_bg.wasm ${raw} B (${gz} B gzipped), wasmpeg_player.js ${js_gz} B gzipped"
+
+say "Other package targets (wasm-pack build --target bundler / nodejs)"
+wasm-pack build player-wasm --target bundler --release --out-dir ../target/pkg-bundler
+test -s target/pkg-bundler/wasmpeg_player_bg.wasm && test -s target/pkg-bundler/wasmpeg_player.d.ts
+wasm-pack build player-wasm --target nodejs --release --out-dir ../target/pkg-nodejs
+if ! command -v node >/dev/null; then
+  skip_install && missing "Node.js" "apt-get install nodejs"
+  say "Installing Debian package nodejs (to load the --target nodejs package)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
+fi
+node -e '
+  const pkg = require("./target/pkg-nodejs/wasmpeg_player.js");
+  if (typeof pkg.Player !== "function") throw new Error("no Player export");
+  let message = "";
+  try { new pkg.Player(null, {}); } catch (e) { message = String(e); }
+  if (!/no document/.test(message)) throw new Error("unexpected: " + message);
+  console.log("nodejs package loads; Player needs a document, as documented");
+'
+
+say "Browser end-to-end with the release package (worker, files, live relay, hidden tab)"
+# The relay embeds www/ (with the package) when it is built.
+rm -rf www/pkg && cp -r player-wasm/pkg www/pkg
+cargo build -j2 -p wasmpeg-relay
+mkdir -p tests/out
+ffmpeg -hide_banner -loglevel error -y -f lavfi -i color=c=0x3050A0:s=320x240:r=25:d=2 \
+  -c:v mpeg1video -q:v 2 -f mpegts tests/out/colour.ts
+python3 player-wasm/tests/e2e/run.py "${CARGO_TARGET_DIR:-target}/debug/wasmpeg-relay" \
+  "$(command -v chromedriver)" tests/out/colour.ts
+echo "(screenshots: tests/out/demo.png, tests/out/worker-file.png)"
 echo "player tests: passed"

@@ -48,6 +48,9 @@ pub struct Options {
     /// Live playback with a buffer: seconds of delay kept for smooth playback with A/V sync.
     /// 0 (the default) shows the newest frame at once.
     pub latency: f64,
+    /// Decode and render in a Worker (with an `OffscreenCanvas`) when the browser allows it.
+    /// Default true; the main-thread path is used otherwise.
+    pub worker: bool,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             protocols: Vec::new(),
             live: None,
             latency: 0.0,
+            worker: true,
         }
     }
 }

@@ -196,7 +196,7 @@ fn upgrade(document: &Document, el: &HtmlElement) -> Result<(), JsValue> {
         listeners.push(Listener::new(&play, "click", move |_| {
             if let Some(rc) = weak.upgrade() {
                 with_inner(&rc, |i| {
-                    if i.engine.is_playing() {
+                    if i.is_playing() {
                         i.pause();
                     } else {
                         i.play();
@@ -210,10 +210,7 @@ fn upgrade(document: &Document, el: &HtmlElement) -> Result<(), JsValue> {
         listeners.push(Listener::new(&mute, "click", move |_| {
             if let Some(rc) = weak.upgrade() {
                 with_inner(&rc, |i| {
-                    let running = i
-                        .audio
-                        .as_ref()
-                        .is_some_and(super::audio::AudioOut::is_running);
+                    let running = i.audio.as_ref().is_some_and(super::AudioSink::is_running);
                     let muted = running && !i.options.muted;
                     i.options.muted = muted;
                     if let Some(a) = i.audio.as_mut() {

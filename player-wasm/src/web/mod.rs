@@ -6,6 +6,7 @@ mod options;
 mod render;
 mod source;
 mod util;
+mod worker;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,9 +19,10 @@ use crate::core::options::SourceKind;
 use crate::core::{Engine, EngineConfig, EngineEvent, Mode, Options};
 
 use self::audio::AudioOut;
-use self::render::Renderer;
+use self::render::{Renderer, Surface};
 use self::source::Source;
 use self::util::{performance_now, Listener, Obj};
+use self::worker::{Command, Front, Port, RemoteAudio};
 
 /// Installs the `<div class="wasmpeg">` upgrade when the module is initialised.
 #[wasm_bindgen(start)]
@@ -30,7 +32,10 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&JsValue::from_str(&format!("wasmpeg: {info}")));
     }));
-    element::install();
+    // Also runs in the player's worker, which has no document.
+    if web_sys::window().is_some() {
+        element::install();
+    }
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -75,6 +80,8 @@ export interface PlayerOptions {
     live?: boolean;
     /** Live: seconds of delay kept for smooth playback with A/V sync (default 0: newest frame). */
     latency?: number;
+    /** Decode and render in a Worker with an OffscreenCanvas when the browser can (default true). */
+    worker?: boolean;
     onPlay?: (event: CustomEvent) => void;
     onPause?: (event: CustomEvent) => void;
     onEnded?: (event: CustomEvent) => void;
@@ -122,22 +129,91 @@ pub fn upgrade_elements() {
     }
 }
 
-/// The player state behind a `Player` handle.
+/// Where a player's sound goes: the page's WebAudio output, or (in a worker) the page, by
+/// message.
+pub(crate) enum AudioSink {
+    /// WebAudio on this page.
+    Local(AudioOut),
+    /// The page of this worker.
+    Remote(RemoteAudio),
+}
+
+impl AudioSink {
+    fn is_running(&self) -> bool {
+        match self {
+            AudioSink::Local(a) => a.is_running(),
+            AudioSink::Remote(a) => a.running,
+        }
+    }
+
+    fn current_time(&self) -> f64 {
+        match self {
+            AudioSink::Local(a) => a.current_time(),
+            AudioSink::Remote(a) => a.current_time(),
+        }
+    }
+
+    fn resume(&self) {
+        if let AudioSink::Local(a) = self {
+            a.resume();
+        }
+    }
+
+    fn play(&mut self, chunk: &crate::core::AudioChunk, when: f64, offset: f64) {
+        match self {
+            AudioSink::Local(a) => {
+                if let Err(e) = a.play(chunk, when, offset) {
+                    util::warn(&format!("wasmpeg: audio output: {e:?}"));
+                }
+            }
+            AudioSink::Remote(a) => a.play(chunk, when, offset),
+        }
+    }
+
+    fn stop_all(&mut self) {
+        match self {
+            AudioSink::Local(a) => a.stop_all(),
+            AudioSink::Remote(a) => a.stop_all(),
+        }
+    }
+
+    fn set_volume(&mut self, volume: f64) {
+        if let AudioSink::Local(a) = self {
+            a.set_volume(volume);
+        }
+    }
+
+    fn set_muted(&mut self, muted: bool) {
+        if let AudioSink::Local(a) = self {
+            a.set_muted(muted);
+        }
+    }
+}
+
+/// A pending animation frame (or, where the scope has none, a timer standing in for one).
+enum FrameRequest {
+    Animation(JsValue),
+    Timer(#[allow(dead_code)] util::Timeout),
+}
+
+/// The player state behind a `Player` handle: on the page, or in the player's worker. On the
+/// page of a worker player it is a front: calls go to the worker (see [`worker`]).
 pub(crate) struct Inner {
     engine: Engine,
     options: Options,
     url: Option<String>,
-    canvas: HtmlCanvasElement,
+    kind: SourceKind,
+    canvas: Surface,
     own_canvas: bool,
     renderer: Option<Renderer>,
-    audio: Option<AudioOut>,
+    audio: Option<AudioSink>,
     /// True when the engine's host clock is the AudioContext clock.
     audio_clock: bool,
     events: EventTarget,
     callbacks: Vec<(&'static str, js_sys::Function)>,
     pending: Vec<(&'static str, JsValue)>,
     raf: Option<Closure<dyn FnMut(f64)>>,
-    raf_id: Option<i32>,
+    raf_id: Option<FrameRequest>,
     source: Option<Source>,
     source_established: bool,
     destroyed: bool,
@@ -151,21 +227,35 @@ pub(crate) struct Inner {
     /// While the page is hidden (and playback goes on), a timer replaces the animation frames,
     /// which browsers stop for hidden pages.
     background: Option<util::Timeout>,
+    /// On the page: the worker that decodes for this player.
+    remote: Option<Front>,
+    /// In a worker: the way to the page.
+    port: Option<Port>,
+    /// `performance_now()` of the last animation frame.
+    last_animation_frame: f64,
 }
 
 /// Dispatches the events queued while the player state was borrowed, without holding the
-/// borrow (so listeners may call back into the player).
+/// borrow (so listeners may call back into the player). In a worker they are posted to the
+/// page.
 pub(crate) fn flush(rc: &Rc<RefCell<Inner>>) {
     let (pending, target, callbacks) = match rc.try_borrow_mut() {
         Ok(mut inner) => {
             if inner.pending.is_empty() {
                 return;
             }
-            (
-                std::mem::take(&mut inner.pending),
-                inner.events.clone(),
-                inner.callbacks.clone(),
-            )
+            let pending = std::mem::take(&mut inner.pending);
+            if let Some(port) = inner.port.as_ref() {
+                for (kind, detail) in pending {
+                    let message = Obj::new()
+                        .set("t", "event")
+                        .set("kind", kind)
+                        .set("detail", detail);
+                    port.post(&message.0);
+                }
+                return;
+            }
+            (pending, inner.events.clone(), inner.callbacks.clone())
         }
         Err(_) => return,
     };
@@ -197,14 +287,72 @@ impl Inner {
 
     /// The host time the engine runs on.
     fn now(&self) -> f64 {
-        match (&self.audio, self.audio_clock) {
-            (Some(a), true) => a.current_time(),
+        match &self.audio {
+            Some(a) if self.audio_clock => a.current_time(),
             _ => performance_now(),
         }
     }
 
+    fn is_hidden(&self) -> bool {
+        self.port
+            .as_ref()
+            .map_or_else(util::document_hidden, |p| p.hidden)
+    }
+
+    /// True while playing.
+    pub(crate) fn is_playing(&self) -> bool {
+        match self.remote.as_ref() {
+            Some(front) => front.mirror.playing,
+            None => self.engine.is_playing(),
+        }
+    }
+
+    /// Sends `command` to the worker when this is a front. True when it did.
+    fn forward(&mut self, command: impl FnOnce() -> Command) -> bool {
+        match self.remote.as_mut() {
+            Some(front) if !self.destroyed => {
+                front.send(command());
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Carries out a call (from the page, in a worker, or replayed after a worker failed).
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::Play => self.play(),
+            Command::Pause => self.pause(),
+            Command::Stop => self.stop(),
+            Command::NextFrame => {
+                self.next_frame();
+            }
+            Command::End => self.end_of_input(),
+            Command::Seek(t) => self.seek(t),
+            Command::Write(bytes) => self.write(&bytes),
+            Command::Visibility(hidden) => self.visibility_changed(hidden),
+        }
+    }
+
+    /// Plays on this thread: creates the renderer (a front that falls back, or the
+    /// main-thread path).
+    fn start_local(&mut self) {
+        if self.renderer.is_some() || !self.options.video {
+            return;
+        }
+        match Renderer::create(
+            &self.canvas,
+            self.options.disable_gl,
+            self.options.preserve_drawing_buffer,
+        ) {
+            Ok(r) => self.renderer = Some(r),
+            Err(e) => self.emit_error(&format!("no renderer: {e}")),
+        }
+    }
+
     pub(crate) fn write(&mut self, bytes: &[u8]) {
-        if self.destroyed {
+        if self.destroyed || self.forward(|| Command::Write(bytes.to_vec())) {
             return;
         }
         self.engine.write(bytes);
@@ -212,6 +360,9 @@ impl Inner {
     }
 
     pub(crate) fn end_of_input(&mut self) {
+        if self.forward(|| Command::End) {
+            return;
+        }
         if self.destroyed || self.engine.input_complete() {
             return;
         }
@@ -228,7 +379,9 @@ impl Inner {
     }
 
     fn collect_engine_events(&mut self) {
-        for event in self.engine.take_events() {
+        let events = self.engine.take_events();
+        let news = !events.is_empty();
+        for event in events {
             match event {
                 EngineEvent::Resize {
                     width,
@@ -262,6 +415,7 @@ impl Inner {
                 EngineEvent::Paused => self.emit("pause", Obj::new().0.into()),
             }
         }
+        self.report_state(news);
     }
 
     fn render_current(&mut self) {
@@ -278,9 +432,65 @@ impl Inner {
         }
     }
 
+    /// In a worker: tells the page the state (now with `force`, else at most every 50 ms).
+    fn report_state(&mut self, force: bool) {
+        let Some(port) = self.port.as_mut() else {
+            return;
+        };
+        let now = self.audio.as_ref().map_or_else(performance_now, |a| {
+            if self.audio_clock {
+                a.current_time()
+            } else {
+                performance_now()
+            }
+        });
+        let engine = &self.engine;
+        let live = engine.is_live();
+        let renderer = self
+            .renderer
+            .as_ref()
+            .map(|r| r.kind().name().to_string())
+            .unwrap_or_default();
+        let first_frame_done = self.first_frame_done;
+        port.report_state(
+            || {
+                let size = engine.video_size().unwrap_or((0, 0));
+                Obj::new()
+                    .set("playing", engine.is_playing())
+                    .set("currentTime", engine.current_time(now))
+                    .set(
+                        "duration",
+                        if live {
+                            f64::INFINITY
+                        } else {
+                            engine.duration().unwrap_or(f64::NAN)
+                        },
+                    )
+                    .set("width", size.0)
+                    .set("height", size.1)
+                    .set("renderer", renderer)
+                    .set("stats", stats_object(engine, now))
+                    .set("firstFrameDone", first_frame_done)
+                    .set("canStep", !live)
+            },
+            force,
+        );
+    }
+
     /// One animation frame.
     fn update(&mut self) {
-        let running = self.audio.as_ref().is_some_and(AudioOut::is_running);
+        if let Some(front) = self.remote.as_mut() {
+            // A front: keep the worker's audio clock fresh and the controls in step.
+            let running = self.audio.as_ref().is_some_and(AudioSink::is_running);
+            let ctx_time = self.audio.as_ref().map_or(0.0, AudioSink::current_time);
+            front.send_audio_clock(running, ctx_time, false);
+            let (playing, shown) = (front.mirror.playing, front.mirror.first_frame_done);
+            if let Some(c) = self.controls.as_mut() {
+                c.update(playing, !self.options.muted && running, shown);
+            }
+            return;
+        }
+        let running = self.audio.as_ref().is_some_and(AudioSink::is_running);
         if running != self.audio_clock {
             let old = self.now();
             self.audio_clock = running;
@@ -308,33 +518,39 @@ impl Inner {
         if tick.new_audio > 0 {
             if let Some(out) = self.audio.as_mut() {
                 for s in self.engine.newly_scheduled_audio() {
-                    if let Err(e) = out.play(&s.chunk, s.when, s.offset) {
-                        util::warn(&format!("wasmpeg: audio output: {e:?}"));
-                    }
+                    out.play(&s.chunk, s.when, s.offset);
                 }
             }
         }
         self.collect_engine_events();
+        self.report_state(false);
         self.keep_ticking_when_hidden();
         if let Some(c) = self.controls.as_mut() {
             let audible =
-                !self.options.muted && self.audio.as_ref().is_some_and(AudioOut::is_running);
+                !self.options.muted && self.audio.as_ref().is_some_and(AudioSink::is_running);
             c.update(self.engine.is_playing(), audible, self.first_frame_done);
         }
     }
 
     /// Hidden pages get no animation frames: tick from a timer instead, so that audio (and the
     /// clock) go on when `pauseWhenHidden` is off. Browsers run timers of pages playing audio
-    /// at full rate.
+    /// at full rate. In a worker the timer also stands in while animation frames do not come
+    /// (Chrome may not resume a worker's frames after the page was hidden until something
+    /// is drawn).
     fn keep_ticking_when_hidden(&mut self) {
-        let hidden = web_sys::window()
-            .and_then(|w| w.document())
-            .is_some_and(|d| d.hidden());
-        if !hidden || self.destroyed || !self.engine.is_playing() || self.background.is_some() {
+        let hidden = self.is_hidden();
+        let frames_stalled =
+            self.port.is_some() && performance_now() - self.last_animation_frame > 0.25;
+        if !(hidden || frames_stalled)
+            || self.destroyed
+            || !self.engine.is_playing()
+            || self.background.is_some()
+        {
             return;
         }
         let weak = self.me.clone();
-        self.background = util::Timeout::new(0.1, move || {
+        let interval = if hidden { 0.1 } else { 1.0 / 60.0 };
+        self.background = util::Timeout::new(interval, move || {
             if let Some(rc) = weak.upgrade() {
                 with_inner(&rc, |inner| {
                     inner.background = None;
@@ -346,6 +562,34 @@ impl Inner {
         });
     }
 
+    /// The page was hidden or shown.
+    fn visibility_changed(&mut self, hidden: bool) {
+        if self.forward(|| Command::Visibility(hidden)) {
+            return;
+        }
+        if let Some(port) = self.port.as_mut() {
+            port.hidden = hidden;
+            if !hidden {
+                // A worker's animation frame requested while the page was hidden may never
+                // come: ask again.
+                if let Some(FrameRequest::Animation(id)) = self.raf_id.take() {
+                    util::cancel_animation_frame(&id);
+                }
+                request_frame(self);
+            }
+        }
+        self.keep_ticking_when_hidden();
+        if !self.options.pause_when_hidden {
+            self.keep_ticking_when_hidden();
+        } else if hidden && self.engine.is_playing() {
+            self.pause();
+            self.paused_by_hiding = true;
+        } else if !hidden && self.paused_by_hiding {
+            self.play();
+            self.keep_ticking_when_hidden();
+        }
+    }
+
     fn play(&mut self) {
         if self.destroyed {
             return;
@@ -353,15 +597,28 @@ impl Inner {
         if let Some(a) = self.audio.as_ref() {
             a.resume();
         }
+        if let Some(front) = self.remote.as_mut() {
+            front.mirror.playing = true;
+        }
+        if self.forward(|| Command::Play) {
+            return;
+        }
         self.paused_by_hiding = false;
         if !self.engine.is_playing() {
             let now = self.now();
             self.engine.play(now);
             self.emit("play", Obj::new().0.into());
+            self.report_state(true);
         }
     }
 
     fn pause(&mut self) {
+        if let Some(front) = self.remote.as_mut() {
+            front.mirror.playing = false;
+        }
+        if self.forward(|| Command::Pause) {
+            return;
+        }
         if self.engine.is_playing() {
             let now = self.now();
             self.engine.pause(now);
@@ -369,10 +626,46 @@ impl Inner {
                 a.stop_all();
             }
             self.emit("pause", Obj::new().0.into());
+            self.report_state(true);
         }
     }
 
+    fn stop(&mut self) {
+        if let Some(front) = self.remote.as_mut() {
+            front.mirror.playing = false;
+        }
+        if self.forward(|| Command::Stop) {
+            return;
+        }
+        self.pause();
+        if !self.engine.is_live() {
+            self.seek(0.0);
+            if !self.options.decode_first_frame {
+                self.first_frame_done = true;
+            }
+        }
+    }
+
+    fn next_frame(&mut self) -> bool {
+        if let Some(front) = self.remote.as_ref() {
+            let can_step = front.mirror.can_step;
+            self.forward(|| Command::NextFrame);
+            return can_step;
+        }
+        let now = self.now();
+        let shown = self.engine.next_frame(now);
+        if self.engine.take_redraw() {
+            self.render_current();
+        }
+        self.first_frame_done |= shown;
+        self.report_state(true);
+        shown
+    }
+
     fn seek(&mut self, t: f64) {
+        if self.forward(|| Command::Seek(t)) {
+            return;
+        }
         let now = self.now();
         if self.engine.seek(t, now) {
             if let Some(a) = self.audio.as_mut() {
@@ -381,6 +674,7 @@ impl Inner {
             if self.engine.take_redraw() {
                 self.render_current();
             }
+            self.report_state(true);
         }
     }
 
@@ -391,9 +685,11 @@ impl Inner {
         self.pause();
         self.destroyed = true;
         self.pending.clear();
-        if let (Some(id), Some(w)) = (self.raf_id.take(), web_sys::window()) {
-            let _ = w.cancel_animation_frame(id);
+        if let Some(FrameRequest::Animation(id)) = self.raf_id.take() {
+            util::cancel_animation_frame(&id);
         }
+        // Terminates the worker (its memory, connection and WebGL context go with it).
+        self.remote = None;
         self.source = None;
         self.listeners.clear();
         self.background = None;
@@ -402,8 +698,8 @@ impl Inner {
         if let Some(mut r) = self.renderer.take() {
             r.destroy(self.own_canvas);
         }
-        if self.own_canvas {
-            self.canvas.remove();
+        if let (true, Surface::Element(c)) = (self.own_canvas, &self.canvas) {
+            c.remove();
         }
         self.callbacks.clear();
         self.engine = Engine::new(*self.engine.config());
@@ -414,15 +710,146 @@ fn request_frame(inner: &mut Inner) {
     if inner.destroyed || inner.raf_id.is_some() {
         return;
     }
-    if let (Some(w), Some(cb)) = (web_sys::window(), inner.raf.as_ref()) {
-        inner.raf_id = w.request_animation_frame(cb.as_ref().unchecked_ref()).ok();
-    }
+    let Some(cb) = inner.raf.as_ref() else {
+        return;
+    };
+    let callback: &JsValue = cb.as_ref();
+    inner.raf_id = if let Some(id) = util::request_animation_frame(callback) {
+        Some(FrameRequest::Animation(id))
+    } else {
+        // A worker without requestAnimationFrame: about 60 ticks a second.
+        let weak = inner.me.clone();
+        util::Timeout::new(1.0 / 60.0, move || {
+            if let Some(rc) = weak.upgrade() {
+                animation_frame(&rc);
+            }
+        })
+        .map(FrameRequest::Timer)
+    };
 }
 
-fn with_inner<R>(rc: &Rc<RefCell<Inner>>, f: impl FnOnce(&mut Inner) -> R) -> Option<R> {
+fn animation_frame(rc: &Rc<RefCell<Inner>>) {
+    with_inner(rc, |inner| {
+        inner.raf_id = None;
+        inner.last_animation_frame = performance_now();
+        if !inner.destroyed {
+            inner.update();
+            request_frame(inner);
+        }
+    });
+}
+
+pub(crate) fn with_inner<R>(rc: &Rc<RefCell<Inner>>, f: impl FnOnce(&mut Inner) -> R) -> Option<R> {
     let r = rc.try_borrow_mut().ok().map(|mut inner| f(&mut inner));
     flush(rc);
     r
+}
+
+/// The counters of `player.stats`.
+fn stats_object(engine: &Engine, now: f64) -> JsValue {
+    let s = engine.stats();
+    Obj::new()
+        .set("bytesReceived", s.bytes_received as f64)
+        .set("framesDecoded", s.frames_decoded as f64)
+        .set("framesShown", s.frames_shown as f64)
+        .set("framesDropped", s.frames_dropped as f64)
+        .set("audioFramesDecoded", s.audio_frames_decoded as f64)
+        .set("audioFramesPlayed", s.audio_frames_played as f64)
+        .set("audioFramesDropped", s.audio_frames_dropped as f64)
+        .set("decoderWarnings", s.decoder_warnings as f64)
+        .set("latency", engine.latency())
+        .set("audioAhead", engine.audio_ahead(now))
+        .set("queuedFrames", engine.queued_pictures() as f64)
+        .0
+        .into()
+}
+
+/// Creates the player state (not yet playing, no source started).
+fn build_inner(
+    url: Option<String>,
+    options: Options,
+    canvas: Surface,
+    own_canvas: bool,
+    audio: Option<AudioSink>,
+    port: Option<Port>,
+    kind: SourceKind,
+) -> Result<Rc<RefCell<Inner>>, JsValue> {
+    let live = options.is_live(kind);
+    let engine = Engine::new(EngineConfig {
+        mode: if live {
+            Mode::Live {
+                latency: options.latency,
+            }
+        } else {
+            Mode::File
+        },
+        video: options.video,
+        audio: options.audio,
+        loop_playback: options.loop_playback,
+        max_audio_lag: options.max_audio_lag,
+    });
+    let inner = Rc::new(RefCell::new(Inner {
+        engine,
+        options,
+        url,
+        kind,
+        canvas,
+        own_canvas,
+        renderer: None,
+        audio,
+        audio_clock: false,
+        events: EventTarget::new()?,
+        callbacks: Vec::new(),
+        pending: Vec::new(),
+        raf: None,
+        raf_id: None,
+        source: None,
+        source_established: false,
+        destroyed: false,
+        first_frame_done: false,
+        paused_by_hiding: false,
+        last_render_error: None,
+        listeners: Vec::new(),
+        controls: None,
+        me: std::rc::Weak::new(),
+        background: None,
+        remote: None,
+        port,
+        last_animation_frame: 0.0,
+    }));
+    // The animation loop owns the player until `destroy()`, like a playing media element:
+    // a player the page keeps no reference to goes on playing.
+    let rc = inner.clone();
+    let raf = Closure::<dyn FnMut(f64)>::new(move |_: f64| animation_frame(&rc));
+    {
+        let mut i = inner.borrow_mut();
+        i.me = Rc::downgrade(&inner);
+        i.raf = Some(raf);
+    }
+    Ok(inner)
+}
+
+/// Starts the network source of a player playing on this thread, its renderer, autoplay and
+/// animation frames.
+fn start_source(rc: &Rc<RefCell<Inner>>) {
+    let (kind, url) = {
+        let Ok(mut i) = rc.try_borrow_mut() else {
+            return;
+        };
+        i.start_local();
+        let kind = i.kind;
+        if i.options.autoplays(kind) && !i.engine.is_playing() {
+            i.play();
+        }
+        request_frame(&mut i);
+        (kind, i.url.clone())
+    };
+    match (kind, url) {
+        (SourceKind::WebSocket, Some(_)) => source::start_websocket(rc),
+        (SourceKind::Fetch, Some(u)) => source::start_fetch(rc, u),
+        _ => {}
+    }
+    flush(rc);
 }
 
 /// An MPEG-1 video / MP2 audio player (JSMpeg-compatible options and methods).
@@ -459,114 +886,51 @@ impl Player {
                 true,
             ),
         };
-        let live = options.is_live(kind);
-        let engine = Engine::new(EngineConfig {
-            mode: if live {
-                Mode::Live {
-                    latency: options.latency,
-                }
-            } else {
-                Mode::File
-            },
-            video: options.video,
-            audio: options.audio,
-            loop_playback: options.loop_playback,
-            max_audio_lag: options.max_audio_lag,
-        });
-        let mut pending = Vec::new();
-        let renderer = if options.video {
-            match Renderer::create(&canvas, options.disable_gl, options.preserve_drawing_buffer) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    pending.push((
-                        "error",
-                        Obj::new()
-                            .set("reason", format!("no renderer: {e}"))
-                            .0
-                            .into(),
-                    ));
-                    None
-                }
-            }
-        } else {
-            None
-        };
         let audio = if options.audio {
-            AudioOut::new(options.volume, options.muted)
+            AudioOut::new(options.volume, options.muted).map(AudioSink::Local)
         } else {
             None
         };
-        let inner = Rc::new(RefCell::new(Inner {
-            engine,
-            options: options.clone(),
-            url: url.clone(),
-            canvas,
+        let use_worker = options.worker && options.video && worker::supported(&canvas);
+        let inner = build_inner(
+            url.clone(),
+            options.clone(),
+            Surface::Element(canvas.clone()),
             own_canvas,
-            renderer,
             audio,
-            audio_clock: false,
-            events: EventTarget::new()?,
-            callbacks: parsed.callbacks,
-            pending,
-            raf: None,
-            raf_id: None,
-            source: None,
-            source_established: false,
-            destroyed: false,
-            first_frame_done: false,
-            paused_by_hiding: false,
-            last_render_error: None,
-            listeners: Vec::new(),
-            controls: None,
-            me: std::rc::Weak::new(),
-            background: None,
-        }));
-        inner.borrow_mut().me = Rc::downgrade(&inner);
-        // The animation loop owns the player until `destroy()`, like a playing media element:
-        // a player the page keeps no reference to goes on playing.
-        let rc = inner.clone();
-        let raf = Closure::<dyn FnMut(f64)>::new(move |_: f64| {
-            with_inner(&rc, |inner| {
-                inner.raf_id = None;
-                if !inner.destroyed {
-                    inner.update();
-                    request_frame(inner);
-                }
-            });
-        });
+            None,
+            kind,
+        )?;
         {
             let mut i = inner.borrow_mut();
-            i.raf = Some(raf);
+            i.callbacks = parsed.callbacks;
             let weak = Rc::downgrade(&inner);
             let doc = document.clone();
-            let pause_when_hidden = options.pause_when_hidden;
             i.listeners
                 .push(Listener::new(&document, "visibilitychange", move |_| {
-                    let Some(rc) = weak.upgrade() else {
-                        return;
-                    };
-                    let hidden = doc.hidden();
-                    with_inner(&rc, |inner| {
-                        if !pause_when_hidden {
-                            inner.keep_ticking_when_hidden();
-                        } else if hidden && inner.engine.is_playing() {
-                            inner.pause();
-                            inner.paused_by_hiding = true;
-                        } else if !hidden && inner.paused_by_hiding {
-                            inner.play();
-                        }
-                    });
+                    if let Some(rc) = weak.upgrade() {
+                        let hidden = doc.hidden();
+                        with_inner(&rc, |inner| inner.visibility_changed(hidden));
+                    }
                 }));
+        }
+        let front = if use_worker {
+            render::fit_contain(&canvas);
+            Front::spawn(&inner, canvas, url, &options)
+        } else {
+            None
+        };
+        if let Some(front) = front {
+            let mut i = inner.borrow_mut();
+            i.remote = Some(front);
             if options.autoplays(kind) {
                 i.play();
             }
             request_frame(&mut i);
+        } else {
+            start_source(&inner);
         }
-        match (kind, url) {
-            (SourceKind::WebSocket, Some(_)) => source::start_websocket(&inner),
-            (SourceKind::Fetch, Some(u)) => source::start_fetch(&inner, u),
-            _ => {}
-        }
+        flush(&inner);
         Ok(Player { inner })
     }
 
@@ -584,31 +948,15 @@ impl Player {
     /// Pauses and goes back to the start (files), showing the first frame when
     /// `decodeFirstFrame` is set.
     pub fn stop(&self) {
-        with_inner(&self.inner, |inner| {
-            inner.pause();
-            if !inner.engine.is_live() {
-                inner.seek(0.0);
-                if !inner.options.decode_first_frame {
-                    inner.first_frame_done = true;
-                }
-            }
-        });
+        with_inner(&self.inner, Inner::stop);
     }
 
     /// Shows the next video frame (files; without audio). False when no frame is available
-    /// yet.
+    /// yet. (When decoding runs in a worker the frame is shown a moment later, and the
+    /// result only says whether stepping is possible.)
     #[wasm_bindgen(js_name = nextFrame)]
     pub fn next_frame(&self) -> bool {
-        with_inner(&self.inner, |inner| {
-            let now = inner.now();
-            let shown = inner.engine.next_frame(now);
-            if inner.engine.take_redraw() {
-                inner.render_current();
-            }
-            inner.first_frame_done |= shown;
-            shown
-        })
-        .unwrap_or(false)
+        with_inner(&self.inner, Inner::next_frame).unwrap_or(false)
     }
 
     /// Jumps to `time` seconds (files), landing exactly on the frame shown at that time.
@@ -617,9 +965,9 @@ impl Player {
     }
 
     /// Stops everything and frees the player's resources (connection, WebGL resources,
-    /// audio nodes; the canvas too if the player created it). The player is unusable after.
-    /// A player lives (and plays) until this is called, whether or not the page keeps a
-    /// reference to it.
+    /// audio nodes, the decoding worker; the canvas too if the player created it). The
+    /// player is unusable after. A player lives (and plays) until this is called, whether or
+    /// not the page keeps a reference to it.
     pub fn destroy(&self) {
         with_inner(&self.inner, Inner::destroy);
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
@@ -682,7 +1030,10 @@ impl Player {
     pub fn current_time(&self) -> f64 {
         self.inner
             .try_borrow()
-            .map_or(0.0, |i| i.engine.current_time(i.now()))
+            .map_or(0.0, |i| match i.remote.as_ref() {
+                Some(front) => front.current_time(),
+                None => i.engine.current_time(i.now()),
+            })
     }
 
     /// Seeks (files).
@@ -691,13 +1042,16 @@ impl Player {
         self.seek(time);
     }
 
-    /// Duration in seconds: `Infinity` for live streams; for files `NaN` until all data has
-    /// arrived, then estimated from the last timestamps (exact once decoded to the end).
+    /// Duration in seconds: `Infinity` for live streams; for files `NaN` until it is known
+    /// (estimated from the last timestamps once all data has arrived, exact once decoded to
+    /// the end).
     #[wasm_bindgen(getter)]
     pub fn duration(&self) -> f64 {
         self.inner.try_borrow().map_or(f64::NAN, |i| {
-            if i.engine.is_live() {
+            if i.options.is_live(i.kind) {
                 f64::INFINITY
+            } else if let Some(front) = i.remote.as_ref() {
+                front.mirror.duration
             } else {
                 i.engine.duration().unwrap_or(f64::NAN)
             }
@@ -749,72 +1103,77 @@ impl Player {
     /// True while not playing.
     #[wasm_bindgen(getter)]
     pub fn paused(&self) -> bool {
-        self.inner
-            .try_borrow()
-            .map_or(true, |i| !i.engine.is_playing())
+        self.inner.try_borrow().map_or(true, |i| !i.is_playing())
     }
 
     /// Width of the video in pixels (0 before the first picture).
     #[wasm_bindgen(getter, js_name = videoWidth)]
     pub fn video_width(&self) -> u32 {
-        self.inner
-            .try_borrow()
-            .ok()
-            .and_then(|i| i.engine.video_size())
-            .map_or(0, |s| s.0)
+        self.video_size().0
     }
 
     /// Height of the video in pixels (0 before the first picture).
     #[wasm_bindgen(getter, js_name = videoHeight)]
     pub fn video_height(&self) -> u32 {
+        self.video_size().1
+    }
+
+    fn video_size(&self) -> (u32, u32) {
         self.inner
             .try_borrow()
-            .ok()
-            .and_then(|i| i.engine.video_size())
-            .map_or(0, |s| s.1)
+            .map_or((0, 0), |i| match i.remote.as_ref() {
+                Some(front) => (front.mirror.width, front.mirror.height),
+                None => i.engine.video_size().unwrap_or((0, 0)),
+            })
     }
 
     /// The canvas rendered into (the player's own one when no `canvas` option was given).
     #[wasm_bindgen(getter)]
     pub fn canvas(&self) -> Option<HtmlCanvasElement> {
-        self.inner.try_borrow().ok().map(|i| i.canvas.clone())
+        self.inner.try_borrow().ok().and_then(|i| match &i.canvas {
+            Surface::Element(c) => Some(c.clone()),
+            Surface::Offscreen(_) => None,
+        })
     }
 
-    /// The renderer in use: `"webgl2"`, `"webgl"`, `"2d"`, or `""` (none).
+    /// The renderer in use: `"webgl2"`, `"webgl"`, `"2d"`, or `""` (none yet).
     #[wasm_bindgen(getter)]
     pub fn renderer(&self) -> String {
         self.inner
             .try_borrow()
             .ok()
-            .and_then(|i| i.renderer.as_ref().map(|r| r.kind().name().to_string()))
+            .and_then(|i| match i.remote.as_ref() {
+                Some(front) => Some(front.mirror.renderer.clone()),
+                None => i.renderer.as_ref().map(|r| r.kind().name().to_string()),
+            })
             .unwrap_or_default()
     }
 
+    /// True when decoding and rendering run in a Worker (with an `OffscreenCanvas`); false
+    /// on the main thread.
+    #[wasm_bindgen(getter, js_name = inWorker)]
+    pub fn in_worker(&self) -> bool {
+        self.inner.try_borrow().is_ok_and(|i| i.remote.is_some())
+    }
+
     /// Counters: `bytesReceived`, `framesDecoded`, `framesShown`, `framesDropped`,
-    /// `audioFramesDecoded`, `audioFramesPlayed`, `audioFramesDropped`, `decoderWarnings`, `latency` (live: seconds
-    /// between the newest decoded frame and the one on screen), `audioAhead` (seconds of audio
-    /// queued in the output), `queuedFrames`.
+    /// `audioFramesDecoded`, `audioFramesPlayed`, `audioFramesDropped`, `decoderWarnings`,
+    /// `latency` (live: seconds between the newest decoded frame and the one on screen),
+    /// `audioAhead` (seconds of audio queued in the output), `queuedFrames`. With a worker
+    /// they are at most 50 ms old.
     #[wasm_bindgen(getter, unchecked_return_type = "PlayerStats")]
     pub fn stats(&self) -> JsValue {
         let Ok(i) = self.inner.try_borrow() else {
             return JsValue::NULL;
         };
-        let s = i.engine.stats();
-        let now = i.now();
-        Obj::new()
-            .set("bytesReceived", s.bytes_received as f64)
-            .set("framesDecoded", s.frames_decoded as f64)
-            .set("framesShown", s.frames_shown as f64)
-            .set("framesDropped", s.frames_dropped as f64)
-            .set("audioFramesDecoded", s.audio_frames_decoded as f64)
-            .set("audioFramesPlayed", s.audio_frames_played as f64)
-            .set("audioFramesDropped", s.audio_frames_dropped as f64)
-            .set("decoderWarnings", s.decoder_warnings as f64)
-            .set("latency", i.engine.latency())
-            .set("audioAhead", i.engine.audio_ahead(now))
-            .set("queuedFrames", i.engine.queued_pictures() as f64)
-            .0
-            .into()
+        match i.remote.as_ref() {
+            Some(front) => front
+                .mirror
+                .stats
+                .clone()
+                .unwrap_or_else(|| stats_object(&i.engine, 0.0)),
+            None => stats_object(&i.engine, i.now()),
+        }
     }
 }
 

@@ -6,6 +6,8 @@ use web_sys::HtmlCanvasElement;
 
 use crate::core::Options;
 
+use super::util::Obj;
+
 /// Event types and the option holding their callback.
 pub const CALLBACKS: [(&str, &str); 11] = [
     ("play", "onPlay"),
@@ -92,6 +94,7 @@ pub fn parse(obj: &JsValue) -> ParsedOptions {
         o.live = Some(b);
     }
     get_f64(obj, "latency", &mut o.latency);
+    get_bool(obj, "worker", &mut o.worker);
     o.sanitize();
     let canvas = get(obj, "canvas").and_then(|v| v.dyn_into::<HtmlCanvasElement>().ok());
     let callbacks = CALLBACKS
@@ -107,4 +110,39 @@ pub fn parse(obj: &JsValue) -> ParsedOptions {
         canvas,
         callbacks,
     }
+}
+
+/// `options` as a plain object of the option names `parse` reads (for a worker: elements and
+/// functions cannot be sent to one).
+pub fn to_plain(o: &Options) -> Obj {
+    let mut obj = Obj::new()
+        .set("loop", o.loop_playback)
+        .set("audio", o.audio)
+        .set("video", o.video)
+        .set("volume", o.volume)
+        .set("muted", o.muted)
+        .set("pauseWhenHidden", o.pause_when_hidden)
+        .set("disableGl", o.disable_gl)
+        .set("preserveDrawingBuffer", o.preserve_drawing_buffer)
+        .set("decodeFirstFrame", o.decode_first_frame)
+        .set("maxAudioLag", o.max_audio_lag)
+        .set("videoBufferSize", o.video_buffer_size as f64)
+        .set("audioBufferSize", o.audio_buffer_size as f64)
+        .set("reconnectInterval", o.reconnect_interval)
+        .set(
+            "protocols",
+            o.protocols
+                .iter()
+                .map(|p| JsValue::from_str(p))
+                .collect::<js_sys::Array>(),
+        )
+        .set("latency", o.latency)
+        .set("worker", false);
+    if let Some(a) = o.autoplay {
+        obj = obj.set("autoplay", a);
+    }
+    if let Some(l) = o.live {
+        obj = obj.set("live", l);
+    }
+    obj
 }

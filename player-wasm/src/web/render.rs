@@ -5,8 +5,9 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{
-    CanvasRenderingContext2d, HtmlCanvasElement, ImageData, WebGl2RenderingContext as Gl,
-    WebGlBuffer, WebGlProgram, WebGlShader, WebGlTexture, WebglLoseContext,
+    CanvasRenderingContext2d, HtmlCanvasElement, ImageData, OffscreenCanvas,
+    WebGl2RenderingContext as Gl, WebGlBuffer, WebGlProgram, WebGlShader, WebGlTexture,
+    WebglLoseContext,
 };
 
 use crate::core::color::{picture_to_rgba, MATRIX};
@@ -65,13 +66,71 @@ impl RendererKind {
     }
 }
 
-fn resize_canvas(canvas: &HtmlCanvasElement, (w, h): (u32, u32)) {
-    if canvas.width() != w {
-        canvas.set_width(w);
+/// What a renderer draws on: a canvas on the page or, in a worker, the `OffscreenCanvas`
+/// that controls one.
+#[derive(Clone, Debug)]
+pub enum Surface {
+    /// A `<canvas>` element.
+    Element(HtmlCanvasElement),
+    /// An `OffscreenCanvas` (from `transferControlToOffscreen`, or a scratch one).
+    Offscreen(OffscreenCanvas),
+}
+
+impl Surface {
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Surface::Element(c) => (c.width(), c.height()),
+            Surface::Offscreen(c) => (c.width(), c.height()),
+        }
     }
-    if canvas.height() != h {
-        canvas.set_height(h);
+
+    fn set_size(&self, (w, h): (u32, u32)) {
+        if self.size() == (w, h) {
+            return;
+        }
+        match self {
+            Surface::Element(c) => {
+                c.set_width(w);
+                c.set_height(h);
+            }
+            Surface::Offscreen(c) => {
+                c.set_width(w);
+                c.set_height(h);
+            }
+        }
     }
+
+    fn context(&self, kind: &str, attributes: &JsValue) -> Option<js_sys::Object> {
+        match self {
+            Surface::Element(c) => c.get_context_with_context_options(kind, attributes),
+            Surface::Offscreen(c) => c.get_context_with_context_options(kind, attributes),
+        }
+        .ok()
+        .flatten()
+    }
+
+    /// The surface as an event target (context loss events).
+    pub fn target(&self) -> &web_sys::EventTarget {
+        match self {
+            Surface::Element(c) => c,
+            Surface::Offscreen(c) => c,
+        }
+    }
+
+    /// A scratch surface of the same kind (an element when there is a document).
+    fn scratch() -> Option<Surface> {
+        match web_sys::window().and_then(|w| w.document()) {
+            Some(d) => d
+                .create_element("canvas")
+                .ok()
+                .map(|c| Surface::Element(c.unchecked_into())),
+            None => OffscreenCanvas::new(1, 1).ok().map(Surface::Offscreen),
+        }
+    }
+}
+
+fn resize_canvas(canvas: &Surface, size: (u32, u32)) {
+    canvas.set_size(size);
 }
 
 /// GL resources that are re-created after a context loss.
@@ -169,7 +228,7 @@ fn create_resources(gl: &Gl) -> Result<GlResources, String> {
 
 impl GlRenderer {
     /// Creates a WebGL2 (or else WebGL1) renderer on `canvas`.
-    pub fn new(canvas: &HtmlCanvasElement, preserve_drawing_buffer: bool) -> Result<Self, String> {
+    pub fn new(canvas: &Surface, preserve_drawing_buffer: bool) -> Result<Self, String> {
         let attributes = js_sys::Object::new();
         for (key, value) in [
             ("alpha", false),
@@ -183,7 +242,7 @@ impl GlRenderer {
         }
         let mut context = None;
         for (name, webgl2) in [("webgl2", true), ("webgl", false)] {
-            if let Ok(Some(ctx)) = canvas.get_context_with_context_options(name, &attributes) {
+            if let Some(ctx) = canvas.context(name, &attributes) {
                 context = Some((ctx.unchecked_into::<Gl>(), webgl2));
                 break;
             }
@@ -196,7 +255,7 @@ impl GlRenderer {
         let lost = std::rc::Rc::new(std::cell::Cell::new(false));
         let on_lost = {
             let lost = lost.clone();
-            Listener::new(canvas, "webglcontextlost", move |event| {
+            Listener::new(canvas.target(), "webglcontextlost", move |event| {
                 event.prevent_default();
                 lost.set(true);
             })
@@ -260,7 +319,7 @@ impl GlRenderer {
     }
 
     /// Draws a picture. Returns an error message when the context cannot be used.
-    pub fn render(&mut self, canvas: &HtmlCanvasElement, picture: &Picture) -> Result<(), String> {
+    pub fn render(&mut self, canvas: &Surface, picture: &Picture) -> Result<(), String> {
         if self.lost.get() || self.gl.is_context_lost() {
             if self.gl.is_context_lost() {
                 return Ok(()); // wait for webglcontextrestored
@@ -319,16 +378,14 @@ impl GlRenderer {
 pub struct Canvas2dRenderer {
     ctx: CanvasRenderingContext2d,
     rgba: Vec<u8>,
-    scratch: Option<HtmlCanvasElement>,
+    scratch: Option<Surface>,
 }
 
 impl Canvas2dRenderer {
     /// Creates a Canvas2D renderer on `canvas`.
-    pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, String> {
+    pub fn new(canvas: &Surface) -> Result<Self, String> {
         let ctx = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
+            .context("2d", &JsValue::UNDEFINED)
             .ok_or("Canvas2D is not available (the canvas may already have a WebGL context)")?
             .unchecked_into::<CanvasRenderingContext2d>();
         Ok(Canvas2dRenderer {
@@ -339,7 +396,7 @@ impl Canvas2dRenderer {
     }
 
     /// Draws a picture.
-    pub fn render(&mut self, canvas: &HtmlCanvasElement, picture: &Picture) -> Result<(), String> {
+    pub fn render(&mut self, canvas: &Surface, picture: &Picture) -> Result<(), String> {
         let size = buffer_size(picture);
         resize_canvas(canvas, size);
         picture_to_rgba(picture, &mut self.rgba);
@@ -357,37 +414,42 @@ impl Canvas2dRenderer {
         }
         // Non-square pixels: draw at the picture's size, then scale to the display aspect.
         if self.scratch.is_none() {
-            let document = web_sys::window()
-                .and_then(|w| w.document())
-                .ok_or("no document")?;
-            let scratch = document
-                .create_element("canvas")
-                .map_err(|e| format!("{e:?}"))?
-                .unchecked_into::<HtmlCanvasElement>();
-            self.scratch = Some(scratch);
+            self.scratch = Some(Surface::scratch().ok_or("cannot create a scratch canvas")?);
         }
         let Some(scratch) = self.scratch.as_ref() else {
             return Ok(());
         };
         resize_canvas(scratch, (picture.width, picture.height));
         let scratch_ctx = scratch
-            .get_context("2d")
-            .ok()
-            .flatten()
+            .context("2d", &JsValue::UNDEFINED)
             .ok_or("Canvas2D is not available")?
             .unchecked_into::<CanvasRenderingContext2d>();
         scratch_ctx
             .put_image_data(&image, 0.0, 0.0)
             .map_err(|e| format!("putImageData: {e:?}"))?;
-        self.ctx
-            .draw_image_with_html_canvas_element_and_dw_and_dh(
-                scratch,
-                0.0,
-                0.0,
-                f64::from(size.0),
-                f64::from(size.1),
-            )
-            .map_err(|e| format!("drawImage: {e:?}"))
+        let (dw, dh) = (f64::from(size.0), f64::from(size.1));
+        match scratch {
+            Surface::Element(c) => self
+                .ctx
+                .draw_image_with_html_canvas_element_and_dw_and_dh(c, 0.0, 0.0, dw, dh),
+            Surface::Offscreen(c) => self
+                .ctx
+                .draw_image_with_offscreen_canvas_and_dw_and_dh(c, 0.0, 0.0, dw, dh),
+        }
+        .map_err(|e| format!("drawImage: {e:?}"))
+    }
+}
+
+/// Sets `object-fit: contain` on `canvas` unless the page chose a fit: the canvas keeps its
+/// CSS size and the picture keeps its aspect ratio.
+pub fn fit_contain(canvas: &HtmlCanvasElement) {
+    let style = canvas.style();
+    if style
+        .get_property_value("object-fit")
+        .unwrap_or_default()
+        .is_empty()
+    {
+        let _ = style.set_property("object-fit", "contain");
     }
 }
 
@@ -403,17 +465,12 @@ impl Renderer {
     /// The best renderer available on `canvas`: WebGL2, WebGL1, then Canvas2D (only Canvas2D
     /// with `disable_gl`). Also sets `object-fit: contain` unless the page chose a fit.
     pub fn create(
-        canvas: &HtmlCanvasElement,
+        canvas: &Surface,
         disable_gl: bool,
         preserve_drawing_buffer: bool,
     ) -> Result<Renderer, String> {
-        let style = canvas.style();
-        if style
-            .get_property_value("object-fit")
-            .unwrap_or_default()
-            .is_empty()
-        {
-            let _ = style.set_property("object-fit", "contain");
+        if let Surface::Element(c) = canvas {
+            fit_contain(c);
         }
         if !disable_gl {
             match GlRenderer::new(canvas, preserve_drawing_buffer) {
@@ -435,7 +492,7 @@ impl Renderer {
     }
 
     /// Draws a picture.
-    pub fn render(&mut self, canvas: &HtmlCanvasElement, picture: &Picture) -> Result<(), String> {
+    pub fn render(&mut self, canvas: &Surface, picture: &Picture) -> Result<(), String> {
         if picture.width == 0 || picture.height == 0 {
             return Ok(());
         }

@@ -259,8 +259,13 @@ async fn download(
     url: &str,
     init: &RequestInit,
 ) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, init))
+    // `fetch` of the page or of the worker the player runs in.
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let promise = match web_sys::window() {
+        Some(window) => window.fetch_with_str_and_init(url, init),
+        None => scope.fetch_with_str_and_init(url, init),
+    };
+    let response = JsFuture::from(promise)
         .await
         .map_err(|e| format!("cannot load {url}: {}", js_error_message(&e)))?;
     let response: Response = response.unchecked_into();

@@ -32,37 +32,79 @@ impl Drop for Listener {
     }
 }
 
+/// The global object (`window` on a page, `self` in a worker).
+fn global() -> JsValue {
+    js_sys::global().into()
+}
+
+/// Calls the global function `name` with `args`; `None` when it does not exist or throws.
+fn call_global(name: &str, args: &[&JsValue]) -> Option<JsValue> {
+    let g = global();
+    let f = js_sys::Reflect::get(&g, &JsValue::from_str(name))
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let array: js_sys::Array = args.iter().copied().collect();
+    f.apply(&g, &array).ok()
+}
+
 /// A `setTimeout` that is cleared when dropped. The callback is a one-shot JavaScript closure
 /// freed by the call itself, so a timer may safely replace itself from inside its callback.
+/// Works on a page and in a worker.
 pub struct Timeout {
-    handle: i32,
+    handle: JsValue,
 }
 
 impl Timeout {
     /// Calls `f` after `seconds`.
     pub fn new(seconds: f64, f: impl FnOnce() + 'static) -> Option<Self> {
         let callback = Closure::once_into_js(f);
-        let ms = (seconds * 1000.0).clamp(0.0, f64::from(i32::MAX)) as i32;
-        let handle = web_sys::window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms)
-            .ok()?;
+        let ms = (seconds * 1000.0).clamp(0.0, f64::from(i32::MAX));
+        let handle = call_global("setTimeout", &[&callback, &JsValue::from_f64(ms)])?;
         Some(Timeout { handle })
     }
 }
 
 impl Drop for Timeout {
     fn drop(&mut self) {
-        if let Some(w) = web_sys::window() {
-            w.clear_timeout_with_handle(self.handle);
-        }
+        let _ = call_global("clearTimeout", &[&self.handle]);
     }
 }
 
-/// `performance.now()` in seconds.
+/// `requestAnimationFrame(callback)` of the page or of a dedicated worker (Chrome, Firefox);
+/// `None` where the scope has none.
+pub fn request_animation_frame(callback: &JsValue) -> Option<JsValue> {
+    call_global("requestAnimationFrame", &[callback])
+}
+
+/// Cancels a request of [`request_animation_frame`].
+pub fn cancel_animation_frame(handle: &JsValue) {
+    let _ = call_global("cancelAnimationFrame", &[handle]);
+}
+
+fn performance() -> Option<web_sys::Performance> {
+    js_sys::Reflect::get(&global(), &JsValue::from_str("performance"))
+        .ok()
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
+}
+
+/// `performance.now()` in seconds (each thread has its own origin).
 pub fn performance_now() -> f64 {
+    performance().map_or(0.0, |p| p.now() / 1000.0)
+}
+
+/// Seconds since the epoch, with `performance.now()` precision and the same value on the page
+/// and in its workers (`performance.timeOrigin + performance.now()`).
+pub fn shared_clock() -> f64 {
+    performance().map_or(0.0, |p| (p.time_origin() + p.now()) / 1000.0)
+}
+
+/// True in a window whose document is hidden.
+pub fn document_hidden() -> bool {
     web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now() / 1000.0)
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
 }
 
 /// Builds a plain JavaScript object.
