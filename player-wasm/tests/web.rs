@@ -23,8 +23,13 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+/// An options object. Unless given, `worker` is false: this harness serves the package's module
+/// under another name, so a worker could not load it (the player would fall back to the main
+/// thread a moment later; `a_worker_that_cannot_start_falls_back` tests that). The worker path
+/// is tested end to end with the built package (tests/e2e/run.py).
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &JsValue::from_str("worker"), &false.into()).unwrap();
     for (k, v) in pairs {
         js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
     }
@@ -669,4 +674,38 @@ async fn eight_players_on_a_page() {
         // The player created this canvas, so destroy() removed it from the page.
         assert!(canvas.parent_node().is_none());
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_that_cannot_start_falls_back_to_the_main_thread() {
+    // Default options ask for a worker; here it cannot load the package, so the player must
+    // end up playing pushed data on the main thread, with the calls made meanwhile replayed.
+    let canvas = new_canvas();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"canvas".into(), &canvas).unwrap();
+    js_sys::Reflect::set(&options, &"live".into(), &false.into()).unwrap();
+    let player = Player::new(&JsValue::NULL, &options.into()).unwrap();
+    player.write(&bytes(TINY));
+    player.end();
+    player.play();
+    assert!(
+        wait_until(10_000, || !player.in_worker()
+            && player.renderer().starts_with("webgl"))
+        .await,
+        "in worker: {}, renderer: {:?}",
+        player.in_worker(),
+        player.renderer()
+    );
+    assert!(
+        wait_until(10_000, || js_sys::Reflect::get(
+            &player.stats(),
+            &"framesShown".into()
+        )
+        .ok()
+        .and_then(|v| v.as_f64())
+        .is_some_and(|n| n >= 5.0))
+        .await,
+        "frames were not shown after the fallback"
+    );
+    player.destroy();
 }

@@ -35,8 +35,10 @@ extern "C" {
     fn wasmpeg_snippet_url() -> String;
 }
 
-/// The worker's bootstrap: loads the package's JavaScript module and the wasm module sent by
-/// the page, then hands over to [`worker_main`]. Messages that arrive while it loads are kept.
+/// The worker's bootstrap: loads the package's JavaScript module, which loads its `.wasm` (from
+/// the HTTP cache: the page loaded it already), then hands over to [`worker_main`]. Messages
+/// that arrive while it loads are kept. (Passing the page's compiled module instead would need
+/// `wasm_bindgen::module()`, which the bundler target cannot build.)
 const BOOTSTRAP: &str = r#"
 const pending = [];
 let booting = false;
@@ -45,7 +47,7 @@ self.onmessage = async (e) => {
   booting = true;
   try {
     const glue = await import(e.data.glue);
-    await glue.default({ module_or_path: e.data.module });
+    await glue.default();
     glue.wasmpegWorkerMain(pending);
     self.postMessage({ t: "ready" });
   } catch (err) {
@@ -177,9 +179,7 @@ impl Front {
                 fall_back(&rc, "the worker failed to start");
             }
         });
-        let boot = Obj::new()
-            .set("glue", glue)
-            .set("module", wasm_bindgen::module());
+        let boot = Obj::new().set("glue", glue);
         worker.post_message(&boot.0).ok()?;
         Some(Front {
             worker,
