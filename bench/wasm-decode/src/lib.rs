@@ -81,7 +81,9 @@ mod wasm {
         /// Copies `data` into the module's memory.
         #[wasm_bindgen(constructor)]
         pub fn new(data: &[u8]) -> Input {
-            Input { data: data.to_vec() }
+            Input {
+                data: data.to_vec(),
+            }
         }
 
         /// Decodes the whole stream with a fresh decoder (`mode`: 1 video, 2 audio, 3 both);
@@ -111,6 +113,9 @@ mod tests {
         assert_eq!(audio.video_frames, 0);
         assert!(audio.audio_frames > 0);
         let both = decode(&ts, VIDEO | AUDIO);
-        assert_eq!((both.video_frames, both.audio_frames), (50, audio.audio_frames));
+        assert_eq!(
+            (both.video_frames, both.audio_frames),
+            (50, audio.audio_frames)
+        );
     }
 }
