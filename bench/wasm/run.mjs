@@ -31,6 +31,10 @@
 // Each decoder reads one byte of every picture (one sample of every audio frame). Every round
 // runs every decoder on every stream, the order rotating from round to round; the figure is
 // the median over the rounds. With --expose-gc, a garbage collection runs before each timed run.
+// Two clocks: wall-clock time (performance.now(), the reference method) and CPU time
+// (process.cpuUsage(): user + system time of the whole process, so V8's background threads -
+// concurrent GC, JIT compilation - count too), which other processes competing for the cores
+// hardly affect; the ratios are given by both.
 //
 // frames/s = the stream's frame count as wasmpeg decodes it / median time, for every decoder,
 // so the ratios are ratios of the time taken to get through the same stream. JSMpeg skips
@@ -93,6 +97,21 @@ if (!opts.jsmpeg || opts.wasmpeg.length === 0 || opts.inputs.length === 0) {
 
 const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
 
+// CPU time of this process in ms (user + system, all threads: getrusage). Unlike wall-clock
+// time, it hardly moves when other processes compete for the cores.
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+// Runs fn() and adds its wall-clock and CPU times (ms) to what it returns.
+function timed(fn) {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  const result = fn();
+  const ms = performance.now() - t0;
+  return { ...result, ms, cpu: cpuMs() - c0 };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The decoders. Each is {label, prepare(input), run(input) -> {ms, frames, extra}}.
 
@@ -110,10 +129,11 @@ function wasmpegWasm({ label, dir }) {
     },
     run(input) {
       const data = loaded.get(input);
-      const t0 = performance.now();
-      const [v, a] = data.decode(input.kind === 'video' ? VIDEO : AUDIO);
-      const ms = performance.now() - t0;
-      return { ms, frames: input.kind === 'video' ? v : a };
+      const mode = input.kind === 'video' ? VIDEO : AUDIO;
+      return timed(() => {
+        const [v, a] = data.decode(mode);
+        return { frames: mode === VIDEO ? v : a };
+      });
     },
   };
 }
@@ -139,8 +159,8 @@ function wasmpegNative(bin) {
     async run(input) {
       const line = await ask(input);
       const f = line.split(' ').map(Number);
-      if (f.length !== 4 || f.some(Number.isNaN)) throw new Error(`native: ${line}`);
-      return { ms: f[3] / 1e6, frames: input.kind === 'video' ? f[0] : f[1] };
+      if (f.length !== 5 || f.some(Number.isNaN)) throw new Error(`native: ${line}`);
+      return { ms: f[3] / 1e6, cpu: f[4] < 0 ? NaN : f[4] / 1e6, frames: input.kind === 'video' ? f[0] : f[1] };
     },
     close() {
       child.stdin.end();
@@ -206,14 +226,15 @@ function jsmpeg({ J, module }, useWasm) {
         });
         demuxer.connect(J.Demuxer.TS.STREAM.AUDIO_1, decoder);
       }
-      const t0 = performance.now();
-      demuxer.write(input.bytes);
-      let pictures = 0;
-      while (decoder.decode()) pictures++;
-      const ms = performance.now() - t0;
+      const result = timed(() => {
+        demuxer.write(input.bytes);
+        let pictures = 0;
+        while (decoder.decode()) pictures++;
+        return { pictures };
+      });
       decoder.destroy();
       if (Number.isNaN(touched)) throw new Error('NaN');
-      return { ms, frames, pictures };
+      return { ...result, frames };
     },
   };
 }
@@ -257,7 +278,7 @@ for (const [i, input] of opts.inputs.entries()) {
     for (let w = 0; w < opts.warmup; w++) {
       gc();
       const r = await d.run(input);
-      results[i][d.label] = { ms: [], frames: r.frames, pictures: r.pictures };
+      results[i][d.label] = { ms: [], cpu: [], frames: r.frames, pictures: r.pictures };
     }
   }
 }
@@ -269,8 +290,9 @@ for (let round = 0; round < opts.rounds; round++) {
     for (const d of order) {
       gc();
       const r = await d.run(input);
-      const slot = (results[i][d.label] ??= { ms: [] });
+      const slot = (results[i][d.label] ??= { ms: [], cpu: [] });
       slot.ms.push(r.ms);
+      slot.cpu.push(r.cpu);
       slot.frames = r.frames;
       slot.pictures = r.pictures;
     }
@@ -283,105 +305,116 @@ for (const d of decoders) d.close?.();
 // Reporting.
 
 const warnings = [];
-const fmt = (x, width, digits = 1) => (x === undefined || !Number.isFinite(x)
-  ? '-'.padStart(width) : x.toFixed(digits).padStart(width));
-const fmtRatio = (x, width) => (x === undefined || !Number.isFinite(x)
-  ? '-'.padStart(width) : `${x.toFixed(2)}x`.padStart(width));
+const fmt = (x, width) => (Number.isFinite(x) ? x.toFixed(1) : '-').padStart(width);
+const fmtRatio = (x, width) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : '-').padStart(width);
+const haveCpu = results.every((r) => Object.values(r).every((x) => x.cpu.every(Number.isFinite)));
+const against = ['JSMpeg-WASM', 'JSMpeg-JS', 'native'].filter((l) => byLabel[l]);
+let anyMarked = false;
 
-function table(kind) {
+function report(kind) {
   const rows = opts.inputs.map((input, i) => ({ input, r: results[i] }))
     .filter(({ input }) => input.kind === kind);
   if (rows.length === 0) return;
   const unit = kind === 'video' ? 'fps' : 'frames/s';
+  // A stream is marked when JSMpeg delivers fewer frames, or skips pictures it parsed.
   const names = rows.map(({ input, r }) => {
     const n = r[primary.label].frames;
-    const lessJs = ['JSMpeg-JS', 'JSMpeg-WASM'].some((l) => r[l] && r[l].frames < n)
-      || (r['JSMpeg-JS'] && r['JSMpeg-JS'].pictures > r['JSMpeg-JS'].frames);
-    return input.name + (lessJs ? ' *' : '');
+    const fewer = ['JSMpeg-JS', 'JSMpeg-WASM'].some((l) => r[l].frames < n)
+      || r['JSMpeg-JS'].pictures > r['JSMpeg-JS'].frames;
+    anyMarked ||= fewer;
+    return input.name + (fewer ? ' *' : '');
   });
   const wn = Math.max(24, ...names.map((n) => n.length + 2));
-  const cols = decoders.map((d) => ({ d, w: Math.max(10, d.label.length + 2) }));
+  const frames = rows.map(({ r }) => r[primary.label].frames);
+  // fps[metric][row][label]: the stream's frames (as wasmpeg decodes them) / median time.
+  const fps = (metric) => rows.map(({ r }, j) => Object.fromEntries(
+    decoders.map((d) => [d.label, frames[j] / (median(r[d.label][metric]) / 1000)]),
+  ));
 
   console.log();
-  console.log(`${kind}: ${unit}, in-process time of a whole-stream decode (demux included), `
-    + `median of ${opts.rounds} interleaved rounds, one thread`);
+  console.log(`${kind}: ${unit} (wall-clock time of a whole-stream decode in process, demux `
+    + `included; median of ${opts.rounds} interleaved rounds; one thread)`);
+  const cols = decoders.map((d) => ({ label: d.label, w: Math.max(10, d.label.length + 2) }));
   let header = `${'stream'.padEnd(wn)}${'frames'.padStart(7)}`;
-  for (const { d, w } of cols) header += d.label.padStart(w);
+  for (const { label, w } of cols) header += label.padStart(w);
   console.log(header);
   console.log('-'.repeat(header.length));
-  const fps = rows.map(({ r }) => {
-    const n = r[primary.label].frames;
-    return Object.fromEntries(decoders.map((d) => [d.label, n / (median(r[d.label].ms) / 1000)]));
-  });
-  rows.forEach(({ r }, j) => {
-    let line = `${names[j].padEnd(wn)}${String(r[primary.label].frames).padStart(7)}`;
-    for (const { d, w } of cols) line += fmt(fps[j][d.label], w);
+  const wall = fps('ms');
+  rows.forEach((_, j) => {
+    let line = `${names[j].padEnd(wn)}${String(frames[j]).padStart(7)}`;
+    for (const { label, w } of cols) line += fmt(wall[j][label], w);
     console.log(line);
   });
 
-  // Ratios of the primary wasm build against the others (above 1: it is faster).
-  const against = ['JSMpeg-WASM', 'JSMpeg-JS', 'native'].filter((l) => byLabel[l]);
-  const rw = 18;
-  console.log();
-  let rh = `${'RATIO'.padEnd(wn)}${''.padStart(7)}`;
-  for (const l of against) rh += `${primary.label}/${l}`.padStart(Math.max(rw, primary.label.length + l.length + 3));
-  rh += '   per-round ratios to JSMpeg-WASM';
-  console.log(rh);
-  console.log('-'.repeat(rh.length));
-  const all = Object.fromEntries(against.map((l) => [l, []]));
-  rows.forEach(({ r }, j) => {
-    let line = `${names[j].padEnd(wn)}${''.padStart(7)}`;
-    for (const l of against) {
-      const x = fps[j][primary.label] / fps[j][l];
-      all[l].push(x);
-      line += fmtRatio(x, Math.max(rw, primary.label.length + l.length + 3));
+  // Ratios of the primary wasm build to the others (above 1: it is faster).
+  const ratioTable = (metric, title) => {
+    const f = fps(metric);
+    const widths = against.map((l) => Math.max(18, primary.label.length + l.length + 3));
+    console.log();
+    let h = `${title.padEnd(wn + 7)}`;
+    against.forEach((l, k) => { h += `${primary.label}/${l}`.padStart(widths[k]); });
+    h += '   per-round ratios to JSMpeg-WASM';
+    console.log(h);
+    console.log('-'.repeat(h.length));
+    const all = against.map(() => []);
+    rows.forEach(({ r }, j) => {
+      let line = names[j].padEnd(wn + 7);
+      against.forEach((l, k) => {
+        const x = f[j][primary.label] / f[j][l];
+        all[k].push(x);
+        line += fmtRatio(x, widths[k]);
+      });
+      const pr = r[primary.label][metric].map((t, k) => r['JSMpeg-WASM'][metric][k] / t)
+        .sort((a, b) => a - b);
+      line += `   median ${median(pr).toFixed(2)}x, range ${pr[0].toFixed(2)}x..${pr.at(-1).toFixed(2)}x`;
+      console.log(line);
+    });
+    let geo = 'geometric mean'.padEnd(wn + 7);
+    against.forEach((l, k) => { geo += fmtRatio(geomean(all[k]), widths[k]); });
+    console.log(geo);
+    // Further wasm builds (wasm-opt) against the primary one and JSMpeg-WASM.
+    for (const d of decoders.slice(1, opts.wasmpeg.length)) {
+      const xs = rows.map((_, j) => f[j][d.label] / f[j][primary.label]);
+      const js = geomean(rows.map((_, j) => f[j][d.label] / f[j]['JSMpeg-WASM']));
+      console.log(`${d.label}/${primary.label}: ${xs.map((x) => `${x.toFixed(2)}x`).join(', ')} `
+        + `(geometric mean ${geomean(xs).toFixed(2)}x); ${d.label}/JSMpeg-WASM: ${js.toFixed(2)}x`);
     }
-    const pr = r[primary.label].ms.map((ms, k) => r['JSMpeg-WASM'].ms[k] / ms).sort((a, b) => a - b);
-    line += `   median ${median(pr).toFixed(2)}x, range ${pr[0].toFixed(2)}x..${pr.at(-1).toFixed(2)}x`;
-    console.log(line);
-  });
-  let geo = `${'geometric mean'.padEnd(wn)}${''.padStart(7)}`;
-  for (const l of against) geo += fmtRatio(geomean(all[l]), Math.max(rw, primary.label.length + l.length + 3));
-  console.log(geo);
-
-  // Further wasm builds (wasm-opt) against the primary one.
-  for (const d of decoders.slice(1, opts.wasmpeg.length)) {
-    const xs = rows.map((_, j) => fps[j][d.label] / fps[j][primary.label]);
-    console.log(`${d.label}/${primary.label}: ${xs.map((x) => `${x.toFixed(2)}x`).join(', ')}`
-      + ` (geometric mean ${geomean(xs).toFixed(2)}x); ${d.label}/JSMpeg-WASM: `
-      + `${geomean(rows.map((_, j) => fps[j][d.label] / fps[j]['JSMpeg-WASM'])).toFixed(2)}x`);
+  };
+  ratioTable('ms', 'RATIO (wall-clock)');
+  if (haveCpu) {
+    ratioTable('cpu', 'RATIO (CPU time)');
   }
 
   // Frame counts.
   rows.forEach(({ r }, j) => {
-    const n = r[primary.label].frames;
+    const n = frames[j];
     for (const d of decoders) {
       const got = r[d.label].frames;
-      if (d.label.startsWith('JSMpeg')) {
-        if (got < n) {
-          let why = '';
-          const p = r[d.label].pictures;
-          if (kind === 'video' && d.label === 'JSMpeg-JS' && p > got) {
-            why = ` (it parsed ${p} pictures but skips B-pictures)`;
-          }
-          warnings.push(`${names[j]}: ${d.label} delivers ${got} ${kind} frames, wasmpeg ${n}${why}`);
-        } else if (got > n) {
-          warnings.push(`${names[j]}: ${d.label} delivers ${got} ${kind} frames, wasmpeg ${n}`);
+      if (!d.label.startsWith('JSMpeg')) {
+        if (got !== n) {
+          warnings.push(`${names[j]}: ${d.label} decodes ${got} ${kind} frames, `
+            + `${primary.label} ${n} (they should be equal)`);
         }
       } else if (got !== n) {
-        warnings.push(`${names[j]}: ${d.label} decodes ${got} ${kind} frames, ${primary.label} ${n} (should be equal)`);
+        const p = r[d.label].pictures;
+        const why = kind === 'video' && p > got ? ` (it parsed ${p} pictures, skipping B-pictures)` : '';
+        warnings.push(`${names[j]}: ${d.label} delivers ${got} ${kind} frames, wasmpeg ${n}${why}`);
       }
     }
   });
 }
 
-table('video');
-table('audio');
+report('video');
+report('audio');
 console.log();
-if (opts.inputs.some((x) => x.kind === 'video')) {
-  console.log('* JSMpeg delivers fewer frames than wasmpeg on this stream (JSMpeg skips B-pictures; '
-    + 'its WASM decoder repeats the previous picture instead): frames/s counts the stream\'s '
-    + 'frames for every decoder, so JSMpeg\'s figure is the speed at which it gets through the '
-    + 'stream while doing less work.');
+console.log('Ratios above 1: wasmpeg\'s wasm build is faster. frames/s counts the stream\'s frames '
+  + 'as wasmpeg decodes them, for every decoder, so the ratios are those of the time taken to '
+  + 'decode the same stream. Wall-clock is the method of reference/performance.md; CPU time '
+  + '(of the decoding process) hardly depends on what else runs on the machine, so it is the '
+  + 'steadier of the two on a busy machine.');
+if (anyMarked) {
+  console.log('* JSMpeg delivers fewer pictures than wasmpeg or skips some (it does not decode '
+    + 'B-pictures: its JS decoder drops them, its WASM decoder repeats the previous picture), '
+    + 'so on these streams it does less work than wasmpeg.');
 }
 for (const w of warnings) console.log(`warning: ${w}`);
