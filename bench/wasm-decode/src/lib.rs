@@ -6,7 +6,7 @@
 //! counts the frames. One byte of every picture and one sample of every audio frame go into a
 //! checksum, so that the optimiser cannot drop the work.
 //!
-//! On wasm32 the interface is a [`wasm_bindgen`] class, `Input`: `new Input(bytes)` copies the
+//! On wasm32 the interface is a `wasm_bindgen` class, `Input`: `new Input(bytes)` copies the
 //! stream into the module's memory once (outside the timed part), `input.decode(mode)` decodes
 //! it and returns `[video frames, audio frames, checksum]` as a `Uint32Array`. wasm-bindgen
 //! rather than hand-written `#[no_mangle] extern "C"` exports: the workspace forbids unsafe
