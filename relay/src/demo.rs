@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::framer::{Framer, TsFramer, TS_PACKET};
+use crate::framer::TS_PACKET;
 use crate::stream::{Registry, Role};
 
 /// The embedded fixture: 640x480 MPEG-1 video with B-pictures, 25 fps, MP2 audio, 2 s.
@@ -196,22 +196,14 @@ pub async fn run(registry: Arc<Registry>, name: String, cancel: CancellationToke
         }
     };
     let stream = Arc::clone(handle.stream());
-    let session = stream.begin_session();
+    let id = stream.add_publisher(true);
     info!(stream = %name, "demo stream publishing (embedded fixture, looped in real time)");
-    let mut framer = TsFramer::new();
     let start = Instant::now();
     let mut buf = Vec::new();
-    let mut units = Vec::new();
     loop {
         buf.clear();
         let due = looper.next_batch(&mut buf);
-        framer.push(&buf, &mut units);
-        if !stream.publish(
-            session,
-            std::mem::take(&mut units),
-            buf.len(),
-            framer.picture_size(),
-        ) {
+        if !stream.publish(id, &buf, buf.len()) {
             info!(stream = %name, "demo stream replaced by a publisher");
             return;
         }
@@ -220,7 +212,7 @@ pub async fn run(registry: Arc<Registry>, name: String, cancel: CancellationToke
             () = tokio::time::sleep_until(start + due) => {}
         }
     }
-    stream.end_session(session);
+    stream.remove_publisher(id);
 }
 
 #[cfg(test)]

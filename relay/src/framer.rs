@@ -87,8 +87,10 @@ impl StartProgress {
 /// carries a sequence header and an I-picture (found through PAT → PMT → PES → start codes).
 #[derive(Debug, Default)]
 pub struct TsFramer {
-    /// An incomplete packet from the previous push.
-    partial: Vec<u8>,
+    /// Finds the packets in the input.
+    packetizer: Packetizer,
+    /// Reused buffer of whole packets.
+    scratch: Vec<u8>,
     /// Packets of the unit being built.
     current: BytesMut,
     current_pictures: Vec<u8>,
@@ -102,13 +104,86 @@ pub struct TsFramer {
     pmt_pid: Option<u16>,
     video_pid: Option<u16>,
     size: Option<(u16, u16)>,
+}
+
+/// Cuts bytes split anywhere into whole 188-byte TS packets, dropping what is not in sync
+/// (resync: a 0x47 followed by another one a packet later, or the end of the input).
+#[derive(Debug, Default)]
+pub struct Packetizer {
+    /// An incomplete packet from the previous push.
+    partial: Vec<u8>,
     skipped: u64,
+}
+
+impl Packetizer {
+    /// A packetizer with no state.
+    pub fn new() -> Packetizer {
+        Packetizer::default()
+    }
+
+    /// Adds input and appends the whole packets it completes to `out`.
+    pub fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+        if !self.partial.is_empty() {
+            let need = TS_PACKET - self.partial.len();
+            let take = need.min(input.len());
+            self.partial.extend_from_slice(&input[..take]);
+            input = &input[take..];
+            if self.partial.len() < TS_PACKET {
+                return;
+            }
+            let pkt = std::mem::take(&mut self.partial);
+            if pkt[0] == SYNC {
+                out.extend_from_slice(&pkt);
+            } else {
+                self.skipped += TS_PACKET as u64;
+            }
+        }
+        let mut pos = 0;
+        while pos < input.len() {
+            if input[pos] != SYNC
+                || (pos + TS_PACKET < input.len() && input[pos + TS_PACKET] != SYNC)
+            {
+                // Lost sync: the next 0x47 followed by another one a packet later (or the end).
+                let next = input[pos + 1..]
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == SYNC)
+                    .map(|(i, _)| pos + 1 + i)
+                    .find(|&i| i + TS_PACKET >= input.len() || input[i + TS_PACKET] == SYNC)
+                    .unwrap_or(input.len());
+                self.skipped += (next - pos) as u64;
+                pos = next;
+                continue;
+            }
+            if pos + TS_PACKET > input.len() {
+                self.partial.extend_from_slice(&input[pos..]);
+                break;
+            }
+            out.extend_from_slice(&input[pos..pos + TS_PACKET]);
+            pos += TS_PACKET;
+        }
+    }
+
+    /// Forgets an incomplete packet.
+    pub fn reset(&mut self) {
+        self.partial.clear();
+    }
+
+    /// Bytes dropped while looking for packet sync.
+    pub fn skipped_bytes(&self) -> u64 {
+        self.skipped
+    }
 }
 
 impl TsFramer {
     /// A framer with no state.
     pub fn new() -> TsFramer {
         TsFramer::default()
+    }
+
+    /// The PID of the video stream that key units are found on, if known.
+    pub fn video_pid(&self) -> Option<u16> {
+        self.video_pid
     }
 
     fn packet(&mut self, pkt: &[u8], out: &mut Vec<Unit>) {
@@ -247,54 +322,21 @@ impl TsFramer {
 }
 
 impl Framer for TsFramer {
-    fn push(&mut self, mut input: &[u8], out: &mut Vec<Unit>) {
-        if !self.partial.is_empty() {
-            let need = TS_PACKET - self.partial.len();
-            let take = need.min(input.len());
-            self.partial.extend_from_slice(&input[..take]);
-            input = &input[take..];
-            if self.partial.len() < TS_PACKET {
-                return;
-            }
-            let pkt = std::mem::take(&mut self.partial);
-            if pkt[0] == SYNC {
-                self.packet(&pkt, out);
-            } else {
-                self.skipped += TS_PACKET as u64;
-            }
-        }
-        let mut pos = 0;
-        while pos < input.len() {
-            if input[pos] != SYNC
-                || (pos + TS_PACKET < input.len() && input[pos + TS_PACKET] != SYNC)
-            {
-                // Lost sync: the next 0x47 followed by another one a packet later (or the end).
-                let next = input[pos + 1..]
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &b)| b == SYNC)
-                    .map(|(i, _)| pos + 1 + i)
-                    .find(|&i| i + TS_PACKET >= input.len() || input[i + TS_PACKET] == SYNC)
-                    .unwrap_or(input.len());
-                self.skipped += (next - pos) as u64;
-                pos = next;
-                continue;
-            }
-            if pos + TS_PACKET > input.len() {
-                self.partial.extend_from_slice(&input[pos..]);
-                break;
-            }
-            let pkt = &input[pos..pos + TS_PACKET];
+    fn push(&mut self, input: &[u8], out: &mut Vec<Unit>) {
+        let mut packets = std::mem::take(&mut self.scratch);
+        packets.clear();
+        self.packetizer.push(input, &mut packets);
+        for pkt in packets.chunks_exact(TS_PACKET) {
             self.packet(pkt, out);
-            pos += TS_PACKET;
         }
+        self.scratch = packets;
         self.emit(out);
     }
 
     fn finish(&mut self, out: &mut Vec<Unit>) {
         self.decide(false, 0, out);
         self.emit(out);
-        self.partial.clear();
+        self.packetizer.reset();
     }
 
     fn picture_size(&self) -> Option<(u16, u16)> {
@@ -302,7 +344,7 @@ impl Framer for TsFramer {
     }
 
     fn skipped_bytes(&self) -> u64 {
-        self.skipped
+        self.packetizer.skipped_bytes()
     }
 }
 

@@ -11,23 +11,22 @@ use tokio::net::TcpListener;
 use tokio_util::io::ReaderStream;
 use tracing::{debug, info, warn};
 
-use crate::framer::{Framer, TsFramer};
+use crate::framer::Packetizer;
+use crate::merge::SourceId;
 use crate::record::Recorder;
 use crate::server::App;
-use crate::stream::{Role, StreamHandle};
+use crate::stream::{Role, Stream, StreamHandle};
 
 /// Read size for byte-stream sources (TCP, stdin).
 const READ_CHUNK: usize = 64 << 10;
 
-/// Connections open at once on one `--tcp-ingest` listener; more are refused. (A new
-/// connection replaces the current publisher, but the old connection stays open until it
-/// sends again or closes.)
+/// Connections open at once on one `--tcp-ingest` listener; more are refused. (Concurrent
+/// connections are merged into one stream, like any publishers of a stream.)
 const MAX_TCP_CONNECTIONS: usize = 8;
 
-/// Publishes everything `chunks` yields to the stream behind `handle` as a new publish session
-/// (replacing any current publisher), until the source ends, fails, is replaced by a newer
-/// publisher, or the relay shuts down. Records the session when `--record` is set. Returns why
-/// it ended.
+/// Publishes everything `chunks` yields to the stream behind `handle`, merged with the stream's
+/// other publishers (see [`crate::merge`]), until the source ends or fails, or the relay shuts
+/// down. Records what this publisher sends when `--record` is set. Returns why it ended.
 pub async fn pump<S, E>(app: &App, handle: StreamHandle, peer: &str, mut chunks: S) -> &'static str
 where
     S: FutStream<Item = Result<Bytes, E>> + Unpin,
@@ -35,14 +34,20 @@ where
 {
     let stream = Arc::clone(handle.stream());
     let name = stream.name().to_owned();
-    let session = stream.begin_session();
-    info!(stream = %name, peer, session, "publisher connected");
+    let id = stream.add_publisher(false);
+    // Leaves the stream even if this future is dropped half-way.
+    let guard = Leave {
+        stream: Arc::clone(&stream),
+        id,
+    };
+    let session = stream.current_session();
+    info!(stream = %name, peer, publisher = id, session, "publisher connected");
     let mut recorder = match &app.config.record {
         Some(dir) => Recorder::start(dir, &name, &app.recordings).await,
         None => None,
     };
-    let mut framer = TsFramer::new();
-    let mut units = Vec::new();
+    let mut packetizer = Packetizer::new();
+    let mut packets = Vec::new();
     let mut total = 0u64;
     let reason = loop {
         let chunk = tokio::select! {
@@ -52,18 +57,14 @@ where
         match chunk {
             Some(Ok(data)) => {
                 total += data.len() as u64;
-                framer.push(&data, &mut units);
+                packets.clear();
+                packetizer.push(&data, &mut packets);
                 let len = data.len();
                 if let Some(r) = &mut recorder {
                     r.write(data);
                 }
-                if !stream.publish(
-                    session,
-                    std::mem::take(&mut units),
-                    len,
-                    framer.picture_size(),
-                ) {
-                    break "replaced by a newer publisher";
+                if !stream.publish(id, &packets, len) {
+                    break "removed from the stream";
                 }
             }
             Some(Err(e)) => {
@@ -73,15 +74,25 @@ where
             None => break "end of stream",
         }
     };
-    framer.finish(&mut units);
-    stream.publish(session, units, 0, framer.picture_size());
-    stream.end_session(session);
-    info!(stream = %name, peer, session, bytes = total, skipped = framer.skipped_bytes(), reason, "publisher finished");
+    drop(guard);
+    info!(stream = %name, peer, publisher = id, bytes = total, skipped = packetizer.skipped_bytes(), reason, "publisher finished");
     drop(handle);
     if let Some(r) = recorder {
         r.finish().await;
     }
     reason
+}
+
+/// Removes a publisher from its stream when dropped.
+struct Leave {
+    stream: Arc<Stream>,
+    id: SourceId,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        self.stream.remove_publisher(self.id);
+    }
 }
 
 /// Publishes a byte source (`AsyncRead`) to `name`.
@@ -106,7 +117,7 @@ where
 }
 
 /// Raw TCP ingest (`--tcp-ingest ADDR=STREAM`): every connection accepted on `listener`
-/// publishes its bytes to `name`; a new connection replaces the current one, as with HTTP.
+/// publishes its bytes to `name`; concurrent connections are merged, as with HTTP.
 /// There is no authentication: bind it only where publishers are trusted.
 pub async fn tcp(app: Arc<App>, listener: TcpListener, name: String) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_TCP_CONNECTIONS));

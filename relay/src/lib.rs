@@ -4,6 +4,8 @@
 //! ffmpeg's `-f mpegts http://...`), WebSocket (`ws://host/publish/<stream>`), raw TCP
 //! (`--tcp-ingest ADDR=STREAM`) or standard input (`--stdin STREAM`); viewers receive it over
 //! WebSocket (`/ws/<stream>`). `--record DIR` writes each publish session to a `.ts` file.
+//! Several publishers of one stream (e.g. one ffmpeg for the video, one for the audio) are
+//! merged into one transport stream with one PAT/PMT ([`merge`]).
 //!
 //! - Every message to a viewer is whole 188-byte TS packets ([`framer`]).
 //! - A new viewer's first message starts at the last sequence header + I-picture (GOP cache,
@@ -20,6 +22,7 @@ pub mod config;
 pub mod demo;
 pub mod framer;
 pub mod ingest;
+pub mod merge;
 pub mod record;
 pub mod server;
 pub mod stream;

@@ -143,7 +143,7 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
         (
             "bitrate_bits_per_second",
             "gauge",
-            "Average input bit rate of the publish session.",
+            "Input bit rate over the last 5 seconds.",
             |s| s.bitrate,
         ),
         (
@@ -353,8 +353,15 @@ async fn ingest(
         Ok(h) => h,
         Err(e) => return open_error(e),
     };
+    // hyper drops this handler when the client closes the connection right after its last
+    // chunk (ffmpeg does), so the session runs in a task of its own that reads the body to
+    // its end and finishes the recording whatever happens to the request.
     let peer = peer.to_string();
-    crate::ingest::pump(&app, handle, &peer, body.into_data_stream()).await;
+    let tracker = app.tracker.clone();
+    let session = tracker.spawn(async move {
+        crate::ingest::pump(&app, handle, &peer, body.into_data_stream()).await;
+    });
+    let _ = session.await;
     (StatusCode::OK, "bye\n").into_response()
 }
 
@@ -362,6 +369,7 @@ fn open_error(e: OpenError) -> Response {
     let msg = match e {
         OpenError::TooManyStreams => "too many streams\n",
         OpenError::TooManyViewers => "too many viewers on this stream\n",
+        OpenError::TooManyPublishers => "too many publishers on this stream\n",
     };
     (StatusCode::SERVICE_UNAVAILABLE, msg).into_response()
 }

@@ -1,20 +1,79 @@
-//! Named streams: the publisher side feeds units through a framer into a broadcast channel and
-//! a GOP cache; viewers subscribe.
+//! Named streams: the publishers' packets are merged ([`Mixer`]), cut into units by one framer
+//! and sent into a broadcast channel and a GOP cache; viewers subscribe.
+//!
+//! Sessions: a new publish session starts when a publisher joins a stream that has none, or
+//! none whose video viewers start on (e.g. the video publisher restarts while the audio one
+//! goes on). Viewers then resume at the next key unit and the GOP cache starts over, so that a
+//! publisher that (re)starts in the middle of a GOP never shows them broken pictures. A
+//! publisher that joins a stream whose video is live (the audio of the two-ffmpeg trick) does
+//! not disturb viewers: its packets start at its first PES, on PIDs of its own. When a
+//! publisher leaves and others remain,
+//! the session goes on: viewers keep their sockets and the rest of the stream (its PMT no
+//! longer lists the streams that left); the GOP cache is dropped if the video that new viewers
+//! start on left with it. When the last publisher leaves, the session ends and the cache is
+//! dropped; viewers stay connected and wait for the next publisher.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::broadcast;
 
-use crate::framer::{clean_start, StartProgress, Unit};
+use crate::framer::{clean_start, Framer, StartProgress, TsFramer, Unit, TS_PACKET};
+use crate::merge::{Mixer, SourceId};
+
+/// The most publishers one stream merges at once; more are refused (HTTP 503).
+pub const MAX_PUBLISHERS: usize = 8;
+
+/// The window of the input bit rate shown in `/api/streams` and `/metrics`.
+pub const RATE_WINDOW: Duration = Duration::from_secs(5);
+/// Granularity of the bit rate window.
+const RATE_BUCKET: Duration = Duration::from_millis(250);
+
+/// Bytes received per [`RATE_BUCKET`] over the last [`RATE_WINDOW`].
+#[derive(Debug, Default)]
+struct Rate {
+    buckets: VecDeque<(Instant, u64)>,
+}
+
+impl Rate {
+    fn add(&mut self, now: Instant, bytes: u64) {
+        match self.buckets.back_mut() {
+            Some((start, n)) if now.duration_since(*start) < RATE_BUCKET => *n += bytes,
+            _ => self.buckets.push_back((now, bytes)),
+        }
+        while self
+            .buckets
+            .front()
+            .is_some_and(|(start, _)| now.duration_since(*start) > RATE_WINDOW)
+        {
+            self.buckets.pop_front();
+        }
+    }
+
+    /// Bits per second over the last [`RATE_WINDOW`] (or since `since`, if later; 0 for less
+    /// than half a second).
+    fn bits_per_second(&self, now: Instant, since: Instant) -> u64 {
+        let span = now.duration_since(since).min(RATE_WINDOW);
+        if span < Duration::from_millis(500) {
+            return 0;
+        }
+        let bytes: u64 = self
+            .buckets
+            .iter()
+            .filter(|(start, _)| now.duration_since(*start) <= RATE_WINDOW)
+            .map(|(_, n)| n)
+            .sum();
+        (bytes as f64 * 8.0 / span.as_secs_f64()) as u64
+    }
+}
 
 /// A unit as it travels to viewers: tagged with the publish session it belongs to.
 #[derive(Debug)]
 pub struct Item {
-    /// Publish session number (a new one starts each time a publisher connects).
+    /// Publish session number (a new one starts each time a publisher joins).
     pub session: u64,
     /// The unit.
     pub unit: Unit,
@@ -98,10 +157,19 @@ impl Cache {
 struct State {
     session: u64,
     cache: Cache,
-    publishing: bool,
-    session_started: Instant,
-    session_bytes: u64,
+    /// Merges the publishers.
+    mixer: Mixer,
+    /// Cuts the merged packets into units.
+    framer: TsFramer,
+    /// Publishers that give way to any other (the demo).
+    yielding: Vec<SourceId>,
+    last_source: SourceId,
+    /// Since when someone has been publishing, if anyone is.
+    publishing_since: Option<Instant>,
+    rate: Rate,
     size: Option<(u16, u16)>,
+    /// Reused buffer of merged packets.
+    merged: Vec<u8>,
 }
 
 /// One named stream.
@@ -128,15 +196,15 @@ pub struct Stream {
 pub struct StreamStats {
     /// Stream name.
     pub name: String,
-    /// Active publishers (0 or 1).
+    /// Active publishers (merged into one stream).
     pub publishers: usize,
     /// Connected viewers.
     pub viewers: usize,
-    /// Average input bit rate of the current publish session, bits per second.
+    /// Input bit rate over the last 5 seconds (all publishers), bits per second.
     pub bitrate: u64,
     /// Seconds since the stream was created.
     pub uptime: f64,
-    /// Seconds since the current publish session started (0 when nobody publishes).
+    /// Seconds since someone started publishing (0 when nobody publishes).
     pub publish_uptime: f64,
     /// Last picture width seen, or 0.
     pub width: u16,
@@ -167,10 +235,14 @@ impl Stream {
             state: Mutex::new(State {
                 session: 0,
                 cache: Cache::default(),
-                publishing: false,
-                session_started: Instant::now(),
-                session_bytes: 0,
+                mixer: Mixer::new(),
+                framer: TsFramer::new(),
+                yielding: Vec::new(),
+                last_source: 0,
+                publishing_since: None,
+                rate: Rate::default(),
                 size: None,
+                merged: Vec::new(),
             }),
             cache_limit,
             created: Instant::now(),
@@ -188,26 +260,69 @@ impl Stream {
         &self.name
     }
 
-    /// Starts a publish session (a new publisher replaces the previous one): the GOP cache is
-    /// dropped and viewers wait for the new session's first key unit.
-    pub fn begin_session(&self) -> u64 {
+    /// Adds a publisher, starting a new publish session when nobody publishes or the video
+    /// viewers start on has left (the GOP cache is dropped and viewers wait for the next key
+    /// unit). A `yielding` publisher (the demo) is removed as soon as another one joins.
+    /// Returns the publisher's id for [`Stream::publish`].
+    pub fn add_publisher(&self, yielding: bool) -> SourceId {
         let mut st = lock(&self.state);
-        st.session += 1;
-        st.cache.clear();
-        st.publishing = true;
-        st.session_started = Instant::now();
-        st.session_bytes = 0;
-        st.size = None;
-        st.session
-    }
-
-    /// Ends a publish session if it is still the current one.
-    pub fn end_session(&self, session: u64) {
-        let mut st = lock(&self.state);
-        if st.session == session {
-            st.publishing = false;
+        let st = &mut *st;
+        if !yielding {
+            for id in std::mem::take(&mut st.yielding) {
+                st.mixer.remove(id, &mut Vec::new());
+            }
+        }
+        if st.mixer.is_empty() {
+            st.framer = TsFramer::new();
+            st.publishing_since = Some(Instant::now());
+        }
+        let video_live = st
+            .framer
+            .video_pid()
+            .is_some_and(|v| st.mixer.owner(v).is_some());
+        st.last_source += 1;
+        let id = st.last_source;
+        st.mixer.add(id);
+        if yielding {
+            st.yielding.push(id);
+        }
+        if !video_live {
+            st.session += 1;
             st.cache.clear();
         }
+        id
+    }
+
+    /// Removes a publisher (see the module documentation for what viewers see).
+    pub fn remove_publisher(&self, id: SourceId) {
+        let mut st = lock(&self.state);
+        let st = &mut *st;
+        if !st.mixer.has(id) {
+            return;
+        }
+        st.yielding.retain(|y| *y != id);
+        let mut tables = std::mem::take(&mut st.merged);
+        tables.clear();
+        let freed = st.mixer.remove(id, &mut tables);
+        let mut units = Vec::new();
+        if st.mixer.is_empty() {
+            st.framer.finish(&mut units);
+            self.send(st, units);
+            st.framer = TsFramer::new();
+            st.cache.clear();
+            st.publishing_since = None;
+        } else {
+            let video_left = st.framer.video_pid().is_some_and(|v| freed.contains(&v));
+            if video_left {
+                st.framer.finish(&mut units);
+            }
+            st.framer.push(&tables, &mut units);
+            self.send(st, units);
+            if video_left {
+                st.cache.clear();
+            }
+        }
+        st.merged = tables;
     }
 
     /// The current session number.
@@ -215,30 +330,42 @@ impl Stream {
         lock(&self.state).session
     }
 
-    /// Publishes units of `session`. Returns false when the session was replaced by a newer
-    /// publisher (the caller should stop).
-    pub fn publish(
-        &self,
-        session: u64,
-        units: Vec<Unit>,
-        input_bytes: usize,
-        size: Option<(u16, u16)>,
-    ) -> bool {
+    /// Publishes whole TS packets of publisher `id` (`input_bytes` is what it sent for them,
+    /// for the statistics). Returns false when the publisher is no longer part of the stream
+    /// (a yielding publisher that gave way): the caller should stop.
+    pub fn publish(&self, id: SourceId, packets: &[u8], input_bytes: usize) -> bool {
         self.bytes_in
             .fetch_add(input_bytes as u64, Ordering::Relaxed);
         let mut st = lock(&self.state);
-        if st.session != session {
+        let st = &mut *st;
+        if !st.mixer.has(id) {
             return false;
         }
-        st.session_bytes += input_bytes as u64;
-        st.size = size;
+        st.rate.add(Instant::now(), input_bytes as u64);
+        let mut merged = std::mem::take(&mut st.merged);
+        merged.clear();
+        for pkt in packets.chunks_exact(TS_PACKET) {
+            st.mixer.packet(id, pkt, &mut merged);
+        }
+        let mut units = Vec::new();
+        st.framer.push(&merged, &mut units);
+        st.merged = merged;
+        st.size = st.framer.picture_size().or(st.size);
+        self.send(st, units);
+        true
+    }
+
+    /// Caches and broadcasts units of the current session.
+    fn send(&self, st: &mut State, units: Vec<Unit>) {
         for unit in units {
-            let item = Arc::new(Item { session, unit });
+            let item = Arc::new(Item {
+                session: st.session,
+                unit,
+            });
             st.cache.add(&item, self.cache_limit);
             // No receivers is fine: nobody is watching.
             let _ = self.tx.send(item);
         }
-        true
     }
 
     /// Subscribes a viewer: the cache snapshot and the receiver are taken together, so the
@@ -255,15 +382,13 @@ impl Stream {
     /// Statistics.
     pub fn stats(&self) -> StreamStats {
         let st = lock(&self.state);
-        let publish_uptime = if st.publishing {
-            st.session_started.elapsed().as_secs_f64()
-        } else {
-            0.0
-        };
-        let bitrate = if publish_uptime > 0.5 {
-            (st.session_bytes as f64 * 8.0 / publish_uptime) as u64
-        } else {
-            0
+        let now = Instant::now();
+        let (publish_uptime, bitrate) = match st.publishing_since {
+            Some(since) => (
+                now.duration_since(since).as_secs_f64(),
+                st.rate.bits_per_second(now, since),
+            ),
+            None => (0.0, 0),
         };
         let (width, height) = st.size.unwrap_or((0, 0));
         StreamStats {
@@ -291,6 +416,8 @@ pub enum OpenError {
     TooManyStreams,
     /// `--max-viewers` reached on this stream.
     TooManyViewers,
+    /// [`MAX_PUBLISHERS`] reached on this stream.
+    TooManyPublishers,
 }
 
 /// Role of a handle on a stream.
@@ -365,8 +492,22 @@ impl Registry {
     /// Opens (creating if needed) a stream for a publisher or viewer.
     pub fn open(self: &Arc<Self>, name: &str, role: Role) -> Result<StreamHandle, OpenError> {
         let mut map = lock(&self.streams);
-        let stream = if let Some(s) = map.get(name) {
-            Arc::clone(s)
+        let existing = map.get(name).cloned();
+        let (viewers, publishers) = existing.as_ref().map_or((0, 0), |s| {
+            (
+                s.viewers.load(Ordering::Relaxed),
+                s.publishers.load(Ordering::Relaxed),
+            )
+        });
+        match role {
+            Role::Publisher if publishers >= MAX_PUBLISHERS => {
+                return Err(OpenError::TooManyPublishers)
+            }
+            Role::Viewer if viewers >= self.max_viewers => return Err(OpenError::TooManyViewers),
+            _ => {}
+        }
+        let stream = if let Some(s) = existing {
+            s
         } else {
             if map.len() >= self.max_streams {
                 return Err(OpenError::TooManyStreams);
@@ -375,17 +516,11 @@ impl Registry {
             map.insert(name.to_owned(), Arc::clone(&s));
             s
         };
+        // Counted under the registry lock, so the limits hold.
         match role {
-            Role::Publisher => {
-                stream.publishers.fetch_add(1, Ordering::Relaxed);
-            }
-            Role::Viewer => {
-                if stream.viewers.load(Ordering::Relaxed) >= self.max_viewers {
-                    return Err(OpenError::TooManyViewers);
-                }
-                stream.viewers.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+            Role::Publisher => stream.publishers.fetch_add(1, Ordering::Relaxed),
+            Role::Viewer => stream.viewers.fetch_add(1, Ordering::Relaxed),
+        };
         Ok(StreamHandle {
             registry: Arc::clone(self),
             stream,
@@ -399,5 +534,31 @@ impl Registry {
         let mut stats: Vec<StreamStats> = streams.iter().map(|s| s.stats()).collect();
         stats.sort_by(|a, b| a.name.cmp(&b.name));
         stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_rate_is_recent() {
+        let start = Instant::now();
+        let mut rate = Rate::default();
+        let mut now = start;
+        // 100 kB/s for 10 s.
+        for _ in 0..40 {
+            rate.add(now, 25_000);
+            now += Duration::from_millis(250);
+        }
+        let full = rate.bits_per_second(now, start);
+        assert!((760_000..=840_000).contains(&full), "{full}");
+        assert!(rate.buckets.len() <= 22, "{}", rate.buckets.len());
+        // Then nothing for 2.5 s: half the window is silent.
+        now += Duration::from_millis(2250);
+        let half = rate.bits_per_second(now, start);
+        assert!((340_000..=460_000).contains(&half), "{half}");
+        // Just started: no rate yet.
+        assert_eq!(rate.bits_per_second(now, now), 0);
     }
 }

@@ -72,6 +72,11 @@ impl Drop for Ffmpeg {
 
 impl Ffmpeg {
     fn publish(input: &str, url: &str, loops: u32) -> Ffmpeg {
+        Ffmpeg::publish_with(input, url, loops, &[])
+    }
+
+    /// Like [`Ffmpeg::publish`], with extra output options (e.g. `-an`).
+    fn publish_with(input: &str, url: &str, loops: u32, options: &[&str]) -> Ffmpeg {
         let child = Command::new("ffmpeg")
             .args([
                 "-hide_banner",
@@ -82,7 +87,9 @@ impl Ffmpeg {
                 "-stream_loop",
             ])
             .arg(loops.to_string())
-            .args(["-i", input, "-c", "copy", "-f", "mpegts", url])
+            .args(["-i", input, "-c", "copy"])
+            .args(options)
+            .args(["-f", "mpegts", url])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -159,6 +166,7 @@ async fn collect(mut ws: Ws, idle: Duration, limit: Duration) -> Received {
 struct Decoded {
     first_batch_frames: usize,
     frames: usize,
+    audio_frames: usize,
     warnings: Vec<String>,
 }
 
@@ -167,6 +175,7 @@ fn drain(d: &mut Decoder, out: &mut Decoded) -> usize {
     while let Some(e) = d.next_event() {
         match e {
             DecoderEvent::Video(_) => frames += 1,
+            DecoderEvent::Audio(_) => out.audio_frames += 1,
             DecoderEvent::Warning(w) => out.warnings.push(format!("{w:?}")),
             _ => {}
         }
@@ -905,4 +914,107 @@ async fn tls_https_and_wss_on_one_port() {
     .unwrap();
     assert_eq!(close, Some(1001));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Audio frames in a fixture, decoded straight from the file.
+fn fixture_audio_frames(name: &str) -> usize {
+    let data = std::fs::read(fixture(name)).unwrap();
+    let d = decode(data.chunks(188 * 64), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    d.audio_frames
+}
+
+/// The JSMpeg two-ffmpeg trick: one ffmpeg publishes the video only, another the audio only,
+/// to the same stream, both on the default PIDs (0x100, PMT 0x1000). The viewer's bytes decode
+/// to both video and audio without a warning: one PAT/PMT lists both, the audio moved to
+/// another PID. Then the video publisher leaves first: the viewer keeps its socket and the
+/// audio, still without a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_publishers_video_and_audio_are_merged() {
+    let relay = start(config()).await;
+    let addr = relay.addr;
+    let ws = connect(addr, "m").await;
+    let viewer = tokio::spawn(async move {
+        collect(ws, Duration::from_millis(1500), Duration::from_secs(12)).await
+    });
+    let name = "ibbp_bf2_352x288.ts";
+    let url = format!("http://{addr}/publish/m?secret=s3cret");
+    let video = Ffmpeg::publish_with(&fixture(name), &url, 0, &["-an"]);
+    let audio = Ffmpeg::publish_with(&fixture(name), &url, 1, &["-vn"]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let api = get(addr, "/api/streams").await;
+    assert!(api.contains("\"publishers\":2"), "{api}");
+    let (ok, err) = video.wait(Duration::from_secs(10)).await;
+    assert!(ok, "video ffmpeg failed: {err}");
+    let video_done = Instant::now();
+    let (ok, err) = audio.wait(Duration::from_secs(10)).await;
+    assert!(ok, "audio ffmpeg failed: {err}");
+    // Both sessions ended with their connections (ffmpeg closes right after its last chunk).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let api = get(addr, "/api/streams").await;
+    assert!(api.contains("\"publishers\":0"), "{api}");
+    let r = viewer.await.unwrap();
+    assert_eq!(r.close, None, "the viewer was disconnected");
+    let d = decode(r.messages.iter().map(|(_, m)| m.as_slice()), true);
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert!(d.first_batch_frames >= 1, "{d:?}");
+    // Both ffmpegs start within a few hundred ms; the viewer starts at the first I-picture
+    // after the second one joined (a GOP is 0.5 s here).
+    let video_frames = fixture_frames(name);
+    assert!(d.frames >= video_frames * 6 / 10, "{d:?} of {video_frames}");
+    let audio_frames = fixture_audio_frames(name);
+    assert!(
+        d.audio_frames >= audio_frames * 3 / 2,
+        "{d:?}, fixture {audio_frames}"
+    );
+    // After the video publisher left, the audio went on (about two more seconds of it).
+    let after: Vec<&[u8]> = r
+        .messages
+        .iter()
+        .filter(|(t, _)| *t > video_done + Duration::from_millis(300))
+        .map(|(_, m)| m.as_slice())
+        .collect();
+    assert!(!after.is_empty(), "nothing after the video publisher left");
+    // While both published, the PMT listed video and audio on distinct PIDs; after the video
+    // left, the audio alone.
+    let before: Vec<&[u8]> = r
+        .messages
+        .iter()
+        .filter(|(t, _)| *t < video_done)
+        .map(|(_, m)| m.as_slice())
+        .collect();
+    let both = pmt_streams(&before);
+    assert!(
+        both.iter().any(|s| s.len() == 2 && s[0].1 != s[1].1),
+        "{both:?}"
+    );
+    let alone = pmt_streams(&after);
+    assert!(
+        !alone.is_empty() && alone.iter().all(|s| s.len() == 1 && s[0].0 == 3),
+        "{alone:?}"
+    );
+    relay.stop().await;
+}
+
+/// The (stream type, PID) lists of the PMTs (PID 0x1000) in some messages.
+fn pmt_streams(messages: &[&[u8]]) -> Vec<Vec<(u8, u16)>> {
+    let mut out = Vec::new();
+    for p in messages.iter().flat_map(|m| m.chunks_exact(188)) {
+        let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
+        if pid != 0x1000 || p[1] & 0x40 == 0 || p[3] & 0x30 != 0x10 {
+            continue;
+        }
+        let section = &p[5 + usize::from(p[4])..];
+        let len = usize::from(u16::from_be_bytes([section[1] & 0x0f, section[2]]));
+        let end = 3 + len - 4;
+        let mut i = 12 + usize::from(u16::from_be_bytes([section[10] & 0x0f, section[11]]));
+        let mut streams = Vec::new();
+        while i + 5 <= end {
+            let pid = u16::from_be_bytes([section[i + 1] & 0x1f, section[i + 2]]);
+            streams.push((section[i], pid));
+            i += 5 + usize::from(u16::from_be_bytes([section[i + 3] & 0x0f, section[i + 4]]));
+        }
+        out.push(streams);
+    }
+    out
 }
