@@ -140,6 +140,11 @@ cargo build -j2 -p wasmpeg-relay
 mkdir -p tests/out
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i color=c=0x3050A0:s=320x240:r=25:d=2 \
   -c:v mpeg1video -q:v 2 -f mpegts tests/out/colour.ts
+# 20 s, blue then red, with noise so that it is big enough (1.6 MB) to need Range requests.
+ffmpeg -hide_banner -loglevel error -y \
+  -f lavfi -i "color=c=0x2040C0:s=320x240:r=25:d=10,noise=alls=12:allf=t+u" \
+  -f lavfi -i "color=c=0xC04020:s=320x240:r=25:d=10,noise=alls=12:allf=t+u" \
+  -filter_complex "[0][1]concat=n=2:v=1:a=0" -c:v mpeg1video -q:v 4 -f mpegts tests/out/long.ts
 python3 player-wasm/tests/e2e/run.py "${CARGO_TARGET_DIR:-target}/debug/wasmpeg-relay" \
   "$(command -v chromedriver)" tests/out/colour.ts
 echo "(screenshots: tests/out/demo.png, tests/out/worker-file.png)"

@@ -233,6 +233,8 @@ pub(crate) struct Inner {
     port: Option<Port>,
     /// `performance_now()` of the last animation frame.
     last_animation_frame: f64,
+    /// Downloads started (a late chunk of an aborted one is told apart by it).
+    fetch_generation: u32,
 }
 
 /// Dispatches the events queued while the player state was borrowed, without holding the
@@ -523,6 +525,7 @@ impl Inner {
             }
         }
         self.collect_engine_events();
+        self.follow_wanted_range();
         self.report_state(false);
         self.keep_ticking_when_hidden();
         if let Some(c) = self.controls.as_mut() {
@@ -662,12 +665,33 @@ impl Inner {
         shown
     }
 
+    /// Files: when the engine needs data that is not in memory, downloads from there (a
+    /// Range request; started outside this borrow of the player).
+    fn follow_wanted_range(&mut self) {
+        let Some(offset) = self.engine.take_wanted_range() else {
+            return;
+        };
+        let Some(url) = self.url.clone().filter(|_| self.kind == SourceKind::Fetch) else {
+            return;
+        };
+        // Chunks of the running download are ignored from now on.
+        self.fetch_generation += 1;
+        let weak = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(rc) = weak.upgrade() {
+                source::start_fetch(&rc, url, offset);
+            }
+        });
+    }
+
     fn seek(&mut self, t: f64) {
         if self.forward(|| Command::Seek(t)) {
             return;
         }
         let now = self.now();
-        if self.engine.seek(t, now) {
+        let sought = self.engine.seek(t, now);
+        self.follow_wanted_range();
+        if sought {
             if let Some(a) = self.audio.as_mut() {
                 a.stop_all();
             }
@@ -816,6 +840,7 @@ fn build_inner(
         remote: None,
         port,
         last_animation_frame: 0.0,
+        fetch_generation: 0,
     }));
     // The animation loop owns the player until `destroy()`, like a playing media element:
     // a player the page keeps no reference to goes on playing.
@@ -846,7 +871,7 @@ fn start_source(rc: &Rc<RefCell<Inner>>) {
     };
     match (kind, url) {
         (SourceKind::WebSocket, Some(_)) => source::start_websocket(rc),
-        (SourceKind::Fetch, Some(u)) => source::start_fetch(rc, u),
+        (SourceKind::Fetch, Some(u)) => source::start_fetch(rc, u, 0),
         _ => {}
     }
     flush(rc);

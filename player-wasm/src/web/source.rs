@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, BinaryType, CloseEvent, Event, MessageEvent, ReadableStreamDefaultReader,
-    RequestInit, Response, WebSocket,
+    AbortController, BinaryType, CloseEvent, Event, Headers, MessageEvent,
+    ReadableStreamDefaultReader, RequestInit, Response, WebSocket,
 };
 
 use super::util::{js_error_message, Obj, Timeout};
@@ -229,22 +229,38 @@ fn on_closed(weak: &Weak<RefCell<Inner>>, code: u16, reason: &str) {
     flush(&rc);
 }
 
-/// Starts downloading `url` with fetch; bytes go to the player as they arrive.
-pub fn start_fetch(rc: &Rc<RefCell<Inner>>, url: String) {
+/// How much of the end of a file is read ahead (Range request) for its duration.
+const TAIL_BYTES: usize = 512 * 1024;
+
+/// Starts downloading `url` from byte `from` with fetch (a Range request when `from` > 0);
+/// bytes go to the player as they arrive. A download started earlier is aborted, and its late
+/// bytes are ignored.
+pub fn start_fetch(rc: &Rc<RefCell<Inner>>, url: String, from: usize) {
     let Ok(abort) = AbortController::new() else {
         return;
     };
     let init = RequestInit::new();
     init.set_signal(Some(&abort.signal()));
-    if let Ok(mut inner) = rc.try_borrow_mut() {
-        inner.source = Some(Source::Fetch(abort));
+    if from > 0 {
+        if let Ok(headers) = Headers::new() {
+            let _ = headers.set("Range", &format!("bytes={from}-"));
+            init.set_headers(&headers);
+        }
     }
+    let generation = {
+        let Ok(mut inner) = rc.try_borrow_mut() else {
+            return;
+        };
+        inner.fetch_generation += 1;
+        inner.source = Some(Source::Fetch(abort));
+        inner.fetch_generation
+    };
     let weak = Rc::downgrade(rc);
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(message) = download(&weak, &url, &init).await {
+        if let Err(message) = download(&weak, &url, &init, from, generation).await {
             if let Some(rc) = weak.upgrade() {
                 if let Ok(mut inner) = rc.try_borrow_mut() {
-                    if !inner.destroyed {
+                    if !inner.destroyed && inner.fetch_generation == generation {
                         inner.emit_error(&message);
                     }
                 }
@@ -254,18 +270,53 @@ pub fn start_fetch(rc: &Rc<RefCell<Inner>>, url: String) {
     });
 }
 
+/// `fetch` of the page or of the worker the player runs in.
+fn fetch(url: &str, init: &RequestInit) -> js_sys::Promise {
+    match web_sys::window() {
+        Some(window) => window.fetch_with_str_and_init(url, init),
+        None => js_sys::global()
+            .unchecked_into::<web_sys::WorkerGlobalScope>()
+            .fetch_with_str_and_init(url, init),
+    }
+}
+
+/// Reads the last [`TAIL_BYTES`] of the file (for the duration); failures are ignored.
+async fn read_tail(weak: Weak<RefCell<Inner>>, url: String) {
+    let init = RequestInit::new();
+    let Ok(headers) = Headers::new() else {
+        return;
+    };
+    let _ = headers.set("Range", &format!("bytes=-{TAIL_BYTES}"));
+    init.set_headers(&headers);
+    let Ok(response) = JsFuture::from(fetch(&url, &init)).await else {
+        return;
+    };
+    let response: Response = response.unchecked_into();
+    if response.status() != 206 {
+        return;
+    }
+    let Ok(buffer) = response.array_buffer() else {
+        return;
+    };
+    let Ok(buffer) = JsFuture::from(buffer).await else {
+        return;
+    };
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    if let Some(rc) = weak.upgrade() {
+        if let Ok(mut inner) = rc.try_borrow_mut() {
+            inner.engine.set_tail(bytes);
+        }
+    }
+}
+
 async fn download(
     weak: &Weak<RefCell<Inner>>,
     url: &str,
     init: &RequestInit,
+    from: usize,
+    generation: u32,
 ) -> Result<(), String> {
-    // `fetch` of the page or of the worker the player runs in.
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let promise = match web_sys::window() {
-        Some(window) => window.fetch_with_str_and_init(url, init),
-        None => scope.fetch_with_str_and_init(url, init),
-    };
-    let response = JsFuture::from(promise)
+    let response = JsFuture::from(fetch(url, init))
         .await
         .map_err(|e| format!("cannot load {url}: {}", js_error_message(&e)))?;
     let response: Response = response.unchecked_into();
@@ -275,6 +326,28 @@ async fn download(
             response.status(),
             response.status_text()
         ));
+    }
+    // A server that ignored the Range header sends the whole file.
+    let from = if response.status() == 206 { from } else { 0 };
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let ranges = header("accept-ranges").is_some_and(|v| v.contains("bytes"));
+    let length = header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if let Some(rc) = weak.upgrade() {
+        let Ok(mut inner) = rc.try_borrow_mut() else {
+            return Ok(());
+        };
+        if inner.fetch_generation != generation {
+            return Ok(());
+        }
+        if generation > 1 {
+            inner.engine.begin_segment(from);
+        } else if let (true, Some(length)) = (ranges, length) {
+            // Seeks far ahead can read from there, and the duration is known at once.
+            inner.engine.set_file_length(length);
+            if length > TAIL_BYTES {
+                wasm_bindgen_futures::spawn_local(read_tail(weak.clone(), url.to_string()));
+            }
+        }
     }
     let body = response
         .body()
@@ -294,7 +367,8 @@ async fn download(
         let Ok(mut inner) = rc.try_borrow_mut() else {
             return Ok(());
         };
-        if inner.destroyed {
+        if inner.destroyed || inner.fetch_generation != generation {
+            let _ = reader.cancel();
             return Ok(());
         }
         if done {

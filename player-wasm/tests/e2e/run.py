@@ -44,7 +44,15 @@ def free_port():
     return port
 
 
+RANGE_REQUESTS = []
+# Bytes per second of the throttled file (see do_GET).
+SLOW_RATE = 80_000
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files; /tests/out/long.ts is served slowly (SLOW_RATE) with Range support, like a
+    big file on a slow link."""
+
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".wasm": "application/wasm", ".js": "text/javascript",
                       ".mjs": "text/javascript", ".ts": "video/mp2t"}
@@ -54,6 +62,40 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        if not self.path.startswith("/tests/out/long.ts"):
+            return super().do_GET()
+        data = open(os.path.join(OUT, "long.ts"), "rb").read()
+        start, end, status = 0, len(data), 200
+        wanted = self.headers.get("Range", "")
+        if wanted.startswith("bytes="):
+            RANGE_REQUESTS.append(wanted)
+            first, _, last = wanted[6:].partition("-")
+            if first == "":
+                start = max(0, len(data) - int(last))
+            else:
+                start = min(int(first), len(data))
+                end = min(int(last) + 1, len(data)) if last else len(data)
+            status = 206
+        self.send_response(status)
+        self.send_header("Content-Type", "video/mp2t")
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(end - start))
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
+        self.end_headers()
+        # The tail (a suffix range) comes at once; the rest at SLOW_RATE.
+        fast = wanted.startswith("bytes=-")
+        step = SLOW_RATE // 10
+        try:
+            for at in range(start, end, step):
+                self.wfile.write(data[at:min(at + step, end)])
+                self.wfile.flush()
+                if not fast:
+                    time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the player aborted this download
 
 
 class WebDriver:
@@ -200,6 +242,39 @@ def main():
         centre = px[int((y + ch / 2) * dpr)][int((x + cw / 2) * dpr)]
         close = all(abs(a - b) <= TOLERANCE for a, b in zip(centre, EXPECTED_RGB))
         check("the picture has the file's colour", close, f"{centre} vs {EXPECTED_RGB}")
+
+        print("seek far into a slow file (Range requests):")
+        driver.go(f"{page}?src=/tests/out/long.ts&autoplay=0")
+        duration = wait_for(driver, "return window.state && window.state().duration > 0 && window.state().duration", 8)
+        check("the duration is known early (tail read with a Range request)",
+              bool(duration) and abs(duration - 20) < 0.5, str(duration))
+        x, y, cw, ch, dpr = element_rect(driver, "canvas")
+
+        def centre_mean():
+            png = driver.screenshot()
+            w, h, px = png_pixels(png)
+            patch = [px[int((y + ch / 2) * dpr) + dy][int((x + cw / 2) * dpr) + dx]
+                     for dy in range(-10, 10) for dx in range(-10, 10)]
+            return png, tuple(round(sum(p[i] for p in patch) / len(patch)) for i in range(3))
+
+        png, before = centre_mean()
+        check("the first picture is from the first half (blue)", before[2] > before[0] + 60, str(before))
+        sought_at = time.time()
+        driver.js("window.player.seek(15)")
+        red, mean = False, before
+        while time.time() - sought_at < 10 and not red:
+            png, mean = centre_mean()
+            red = mean[0] > mean[2] + 60
+        took = time.time() - sought_at
+        open(os.path.join(OUT, "range-seek.png"), "wb").write(png)
+        full = os.path.getsize(os.path.join(OUT, "long.ts")) / SLOW_RATE
+        check("seek(15) shows the picture at 15 s (red) long before the download could get there",
+              red and took < 6, f"{took:.1f} s (mean colour {mean}); the whole download takes {full:.0f} s")
+        state = driver.js("return window.state()")
+        check("currentTime is 15", abs(state["currentTime"] - 15) < 0.05, str(state["currentTime"]))
+        check("a Range request read from the middle of the file",
+              any(r.startswith("bytes=") and not r.startswith("bytes=-") and r != "bytes=0-"
+                  for r in RANGE_REQUESTS), str(RANGE_REQUESTS))
 
         print("404:")
         driver.go(f"{page}?src=/no/such/file.ts")

@@ -27,6 +27,9 @@ const AUDIO_AHEAD: f64 = 0.5;
 const NO_MPEG_BYTES: u64 = 256 * 1024;
 /// Seconds of audio handed to the output ahead of the clock.
 const SCHEDULE_AHEAD: f64 = 0.5;
+/// Files: a seek target at most this many seconds past the data in memory waits for the
+/// download instead of asking for a Range request.
+const RANGE_WAIT: f64 = 3.0;
 
 /// Playback mode.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -192,6 +195,22 @@ pub struct Engine {
     stats: Stats,
     /// Files: where a seek may start decoding.
     seek_index: SeekIndex,
+    /// Files: the file offset of `input[0]` (above 0 after a Range request).
+    input_base: usize,
+    /// Files: the size of the file, when the source can read any part of it (Range requests).
+    file_length: Option<usize>,
+    /// Files: the last bytes of the file, read ahead for the duration.
+    tail: Option<Vec<u8>>,
+    /// Files: a file offset the source should read from next (see [`Engine::take_wanted_range`]).
+    wanted_range: Option<usize>,
+    /// Files: a seek waiting for the data of a Range request.
+    pending_seek: Option<f64>,
+    /// Range requests made for the pending seek.
+    range_attempts: u32,
+    /// A Range request was asked for and its data has not begun (no `begin_segment` yet).
+    awaiting_segment: bool,
+    /// Seconds past the data in memory that a seek still waits for (see [`RANGE_WAIT`]).
+    range_wait: f64,
     /// Files: the byte offset the last seek started decoding from.
     seek_start: usize,
 }
@@ -236,6 +255,14 @@ impl Engine {
             stats: Stats::default(),
             seek_index: SeekIndex::new(),
             seek_start: 0,
+            input_base: 0,
+            file_length: None,
+            tail: None,
+            wanted_range: None,
+            pending_seek: None,
+            range_attempts: 0,
+            awaiting_segment: false,
+            range_wait: RANGE_WAIT,
         }
     }
 
@@ -302,18 +329,30 @@ impl Engine {
     }
 
     /// Estimates the duration from the last timestamps in the data (the tail is demuxed, not
-    /// decoded).
+    /// decoded): the end of the file read ahead by a Range request, or of the input.
     fn scan_duration(&mut self) {
         const TAIL: usize = 512 * 1024;
-        let (Some(start), Some(format)) = (self.start_pts, self.decoder.container()) else {
-            return;
-        };
-        self.scanned = true;
-        if !matches!(format, ContainerFormat::MpegTs | ContainerFormat::MpegPs) {
+        if self.start_pts.is_none() || self.decoder.container().is_none() {
             return;
         }
+        self.scanned = true;
+        let end = match self.tail.as_deref() {
+            Some(tail) => self.last_time_in(tail),
+            None => self.last_time_in(&self.input[self.input.len().saturating_sub(TAIL)..]),
+        };
+        self.duration_estimate = end.filter(|d| d.is_finite() && *d > 0.0);
+    }
+
+    /// The end time (seconds from the start) of the last timestamped data in `bytes`.
+    fn last_time_in(&self, bytes: &[u8]) -> Option<f64> {
+        let (Some(start), Some(format)) = (self.start_pts, self.decoder.container()) else {
+            return None;
+        };
+        if !matches!(format, ContainerFormat::MpegTs | ContainerFormat::MpegPs) {
+            return None;
+        }
         let mut demuxer = Demuxer::new(Some(format));
-        demuxer.push(&self.input[self.input.len().saturating_sub(TAIL)..]);
+        demuxer.push(bytes);
         demuxer.finish();
         let mut end: Option<f64> = None;
         while let Some(event) = demuxer.next_event() {
@@ -332,7 +371,137 @@ impl Engine {
                 }
             }
         }
-        self.duration_estimate = end.filter(|d| d.is_finite() && *d > 0.0);
+        end
+    }
+
+    /// Files: the source can read any part of the file, which has `length` bytes. Seeks far
+    /// from the data at hand then ask for a Range request (see [`Engine::take_wanted_range`]).
+    pub fn set_file_length(&mut self, length: usize) {
+        self.file_length = Some(length);
+    }
+
+    /// Files: the last bytes of the file, read ahead, so that the duration is known before the
+    /// download ends.
+    pub fn set_tail(&mut self, tail: Vec<u8>) {
+        self.tail = Some(tail);
+        self.scanned = false;
+        if self.start_pts.is_some() {
+            self.scan_duration();
+        }
+    }
+
+    /// Files: a file offset the source should read from now on (a seek or a loop needs data
+    /// that is not in memory). The source calls [`Engine::begin_segment`] with it and then
+    /// writes the bytes from there.
+    pub fn take_wanted_range(&mut self) -> Option<usize> {
+        let wanted = self.wanted_range.take();
+        self.awaiting_segment |= wanted.is_some();
+        wanted
+    }
+
+    /// Files: the bytes written from now on are the file from `offset` on (a Range request);
+    /// the bytes in memory are dropped.
+    pub fn begin_segment(&mut self, offset: usize) {
+        self.awaiting_segment = false;
+        self.input.clear();
+        self.input_base = offset;
+        self.input_complete = false;
+        self.seek_index.rebase(offset);
+        self.restart_file_at(0);
+    }
+
+    /// Files: the file offset after the last byte in memory.
+    pub fn downloaded_end(&self) -> usize {
+        self.input_base + self.input.len()
+    }
+
+    /// Bytes per second of the file, from its size and duration or from the keyframes seen.
+    fn byte_rate(&self) -> Option<f64> {
+        let start = self.start_pts?;
+        if let (Some(len), Some(d)) = (self.file_length, self.duration()) {
+            if d > 0.0 {
+                return Some(len as f64 / d);
+            }
+        }
+        let mut points = self.seek_index.keyframes_from(0);
+        let (o0, p0) = points.next()?;
+        let (o1, p1) = points.last()?;
+        let span = pts_delta_seconds(start, p1) - pts_delta_seconds(start, p0);
+        (span > 0.5).then(|| (o1 - o0) as f64 / span)
+    }
+
+    /// Files: the offset a Range request for media time `t` should start at, when the data
+    /// for `t` is neither in memory nor about to arrive. `None` when it is (or when the
+    /// source cannot read ranges).
+    fn range_target(&self, t: f64) -> Option<usize> {
+        let length = self.file_length?;
+        let start = self.start_pts?;
+        if self.input_complete && self.input_base == 0 {
+            return None;
+        }
+        let rate = self.byte_rate()?;
+        let times: Vec<f64> = self
+            .seek_index
+            .keyframes_from(self.input_base)
+            .map(|(_, pts)| pts_delta_seconds(start, pts))
+            .collect();
+        let first = if self.input_base == 0 {
+            f64::NEG_INFINITY
+        } else {
+            times.first().copied().unwrap_or(f64::INFINITY)
+        };
+        let last = if self.input_complete {
+            f64::INFINITY
+        } else {
+            times.last().copied().unwrap_or(f64::NEG_INFINITY)
+        };
+        // Data up to a few seconds past what is in memory is as good as here.
+        if t >= first && t <= last + self.range_wait {
+            return None;
+        }
+        let offset = ((t - 1.0).max(0.0) * rate) as usize;
+        Some(offset.min(length.saturating_sub(1)))
+    }
+
+    /// Files: carries out a seek that waited for a Range request once its data is here;
+    /// asks for an earlier range when the data began after the target.
+    fn resolve_pending_seek(&mut self, now: f64) {
+        let (Some(t), Some(start)) = (self.pending_seek, self.start_pts) else {
+            return;
+        };
+        if self.wanted_range.is_some() || self.awaiting_segment {
+            return;
+        }
+        let points: Vec<(usize, f64)> = self
+            .seek_index
+            .keyframes_from(self.input_base)
+            .map(|(o, pts)| (o, pts_delta_seconds(start, pts)))
+            .collect();
+        let rate = self.byte_rate().unwrap_or(0.0);
+        match points.first() {
+            Some(&(_, first))
+                if first > t + 0.001 && self.input_base > 0 && self.range_attempts < 3 =>
+            {
+                // Landed after the target: read again from further back.
+                let back = ((first - t + 2.0) * rate) as usize;
+                self.range_attempts += 1;
+                self.wanted_range = Some(self.input_base.saturating_sub(back.max(188)));
+                return;
+            }
+            None if !self.input_complete => return,
+            _ => {}
+        }
+        let newest = points.last().map_or(f64::NEG_INFINITY, |p| p.1);
+        let bytes_after = points
+            .iter()
+            .rev()
+            .find(|p| p.1 <= t)
+            .map_or(0, |p| self.downloaded_end().saturating_sub(p.0));
+        if newest <= t && !self.input_complete && (bytes_after as f64) < self.range_wait * rate {
+            return; // wait for more
+        }
+        self.pending_seek = None;
+        self.seek(t, now);
     }
 
     /// True once every byte of the source arrived.
@@ -395,6 +564,11 @@ impl Engine {
     pub fn reset_stream(&mut self) {
         self.decoder.reset();
         self.input.clear();
+        self.input_base = 0;
+        self.seek_index = SeekIndex::new();
+        self.pending_seek = None;
+        self.wanted_range = None;
+        self.awaiting_segment = false;
         self.fed = 0;
         self.input_complete = false;
         self.finish_sent = false;
@@ -626,6 +800,10 @@ impl Engine {
                 self.audio_pool.push(s.chunk);
             }
         }
+        if self.pending_seek.is_some() {
+            // Paused or not, a seek waiting for its data lands when it is here.
+            self.resolve_pending_seek(now);
+        }
         if !self.playing {
             return Tick::default();
         }
@@ -699,6 +877,9 @@ impl Engine {
     }
 
     fn tick_file(&mut self, now: f64) -> Selection {
+        if self.pending_seek.is_some() {
+            return Selection::default();
+        }
         self.pump(false);
         if !self.clock.is_started() {
             let first_audio = self
@@ -764,7 +945,13 @@ impl Engine {
             return;
         }
         self.duration = Some(self.media_end);
-        if self.config.loop_playback {
+        if self.config.loop_playback && self.input_base > 0 {
+            // The start of the file is not in memory: read it again.
+            self.wanted_range = Some(0);
+            self.pending_seek = Some(0.0);
+            self.range_attempts = 0;
+            self.events.push(EngineEvent::Looped);
+        } else if self.config.loop_playback {
             self.restart_file();
             self.events.push(EngineEvent::Looped);
         } else {
@@ -781,7 +968,7 @@ impl Engine {
 
     /// Files: starts decoding again at byte `offset` of the input.
     fn restart_file_at(&mut self, offset: usize) {
-        if offset > 0 {
+        if offset > 0 || self.input_base > 0 {
             // Mid-file bytes must not be taken for another container.
             self.decoder = Decoder::new(DecoderConfig {
                 container: self.decoder.container(),
@@ -882,6 +1069,17 @@ impl Engine {
         }
         let t = t.max(0.0);
         self.ended = false;
+        if let Some(offset) = self.range_target(t) {
+            // Far from the data at hand: the source reads from near t, and the seek is done
+            // when that data is here.
+            self.wanted_range = Some(offset);
+            self.pending_seek = Some(t);
+            self.range_attempts = 0;
+            self.pictures.clear();
+            self.recycle_audio();
+            self.set_time(now, t);
+            return true;
+        }
         let with_audio = self.config.audio && self.audio_seen;
         let candidates = self
             .start_pts
@@ -889,7 +1087,10 @@ impl Engine {
             .unwrap_or_default();
         let expect_video = self.config.video && self.has_video;
         let mut landed = false;
-        for start in candidates.into_iter().chain([0]) {
+        // The index holds file offsets; only those in memory can be used.
+        let base = self.input_base;
+        let in_memory = candidates.into_iter().filter_map(|o| o.checked_sub(base));
+        for start in in_memory.chain([0]) {
             landed = self.seek_from(t, start);
             // A random-access point whose timestamp was an earlier picture's cannot give the
             // picture at t (when t falls before its I-picture): try the one before, and in the

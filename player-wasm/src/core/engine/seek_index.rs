@@ -37,6 +37,8 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct SeekIndex {
     demuxer: Option<Demuxer>,
+    /// File offset of the input's first byte (a file read from a Range request onwards).
+    base: usize,
     /// Bytes of the input demuxed so far.
     scanned: usize,
     video: Vec<Entry>,
@@ -51,8 +53,17 @@ impl SeekIndex {
         SeekIndex::default()
     }
 
-    /// Indexes the part of `input` (all bytes of the file received so far) not seen yet.
-    /// `format` is the container once the decoder has recognised it; nothing is done before.
+    /// The input now holds the file from byte `base` on (a new Range request): indexing
+    /// starts again there; what is indexed stays.
+    pub fn rebase(&mut self, base: usize) {
+        self.base = base;
+        self.scanned = 0;
+        self.demuxer = None;
+    }
+
+    /// Indexes the part of `input` (the bytes of the file from the base on, received so far)
+    /// not seen yet. `format` is the container once the decoder has recognised it; nothing is
+    /// done before.
     pub fn update(&mut self, input: &[u8], format: Option<ContainerFormat>) {
         if self.unusable {
             return;
@@ -80,24 +91,16 @@ impl SeekIndex {
                 };
                 // The PES began in this step, or before it by at most what was handed out
                 // with it plus its header.
-                let offset = at.saturating_sub(packet.data.len() + HEADER_SLACK);
+                let offset = self.base + at.saturating_sub(packet.data.len() + HEADER_SLACK);
                 let entry = Entry { offset, pts };
                 match packet.stream.kind {
                     // In MPEG-PS the sequence header is often inside a PES that began with
                     // the end of the previous GOP; its timestamp is then an earlier picture's
                     // (see `candidates`).
                     StreamKind::Video if packet.data.windows(4).any(|w| w == [0, 0, 1, 0xB3]) => {
-                        self.video.push(entry);
+                        insert(&mut self.video, entry, 1);
                     }
-                    StreamKind::Audio => {
-                        let spaced = self.audio.last().is_none_or(|last| {
-                            pts_delta_seconds(last.pts, pts).abs() * 90_000.0
-                                >= AUDIO_SPACING as f64
-                        });
-                        if spaced {
-                            self.audio.push(entry);
-                        }
-                    }
+                    StreamKind::Audio => insert(&mut self.audio, entry, AUDIO_SPACING),
                     StreamKind::Video => {}
                 }
             }
@@ -131,6 +134,31 @@ impl SeekIndex {
     pub fn keyframes(&self) -> usize {
         self.video.len()
     }
+
+    /// The (file offset, PTS) of every random-access point from file offset `from` on, in
+    /// file order.
+    pub fn keyframes_from(&self, from: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.video
+            .iter()
+            .filter(move |e| e.offset >= from)
+            .map(|e| (e.offset, e.pts))
+    }
+}
+
+/// Inserts `entry` in offset order unless an entry lies within `spacing` ticks of it (the same
+/// PES seen again after a Range request, or audio closer than the spacing).
+fn insert(entries: &mut Vec<Entry>, entry: Entry, spacing: u64) {
+    let at = entries.partition_point(|e| e.offset < entry.offset);
+    let near = |e: &Entry| pts_delta_seconds(e.pts, entry.pts).abs() * 90_000.0 < spacing as f64;
+    if at
+        .checked_sub(1)
+        .and_then(|i| entries.get(i))
+        .is_some_and(near)
+        || entries.get(at).is_some_and(near)
+    {
+        return;
+    }
+    entries.insert(at, entry);
 }
 
 #[cfg(test)]

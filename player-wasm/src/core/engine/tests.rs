@@ -390,3 +390,59 @@ fn seek_uses_the_keyframe_index_and_lands_like_a_full_decode() {
         &[0.5, 1.0, 1.5],
     );
 }
+
+#[test]
+fn a_far_seek_asks_for_a_range_and_lands_like_a_full_decode() {
+    let file: &[u8] = include_bytes!("../../../../fixtures/bench_480p_bf2.ts");
+    let mut e = Engine::new(EngineConfig {
+        mode: Mode::File,
+        loop_playback: false,
+        ..EngineConfig::default()
+    });
+    e.range_wait = 0.3; // the fixture lasts 2 s
+    e.set_file_length(file.len());
+    // The download has reached 0.4 s or so; the tail was read ahead for the duration.
+    e.write(&file[..100_000]);
+    assert!(e.next_frame(0.0));
+    e.set_tail(file[file.len() - 65_536..].to_vec());
+    let d = e.duration().expect("duration from the tail");
+    assert!((d - 2.0).abs() < 0.05, "{d}");
+    assert_eq!(e.take_wanted_range(), None);
+
+    assert!(e.seek(1.7, 0.0));
+    let offset = e.take_wanted_range().expect("a Range request for 1.7 s");
+    assert!(
+        offset > 100_000 && offset < file.len() / 2 + 200_000,
+        "{offset}"
+    );
+    // Until the data is here, nothing new is shown.
+    assert!(!e.tick(0.1).new_picture || e.current_picture().is_some());
+    e.begin_segment(offset);
+    e.write(&file[offset..]);
+    e.end_of_input();
+    e.tick(0.2);
+    assert_eq!(
+        e.take_wanted_range(),
+        None,
+        "the range started early enough"
+    );
+    let got = e
+        .current_picture()
+        .expect("a picture after the ranged seek");
+
+    let mut reference = file_engine(file, false);
+    assert!(reference.next_frame(0.0));
+    assert!(reference.seek_from(1.7, 0));
+    let want = reference.current_picture().expect("reference picture");
+    assert!(
+        (got.time - want.time).abs() < 1e-9,
+        "{} vs {}",
+        got.time,
+        want.time
+    );
+    assert!(got.y == want.y && got.cb == want.cb && got.cr == want.cr);
+    assert!(e.downloaded_end() == file.len() && e.seek_start() < file.len() - offset);
+    // Seeking back to the start needs the start of the file again.
+    assert!(e.seek(0.1, 1.0));
+    assert_eq!(e.take_wanted_range(), Some(0));
+}
