@@ -21,7 +21,7 @@
 #            real time, so it needs more repetitions
 #   $JOBS    cargo build jobs (default 2)
 #
-# What is measured: wall-clock time of whole commands, start to exit, taken with
+# What is measured (video, audio and all): wall-clock time of whole commands, start to exit, taken with
 # `date +%s%N` around each run. Nothing is subtracted: process start-up, reading the file and
 # demuxing are part of both numbers.
 #
@@ -109,7 +109,7 @@ case $MODE in
     wasm | wasm-video | wasm-audio) WASM=1 ;;
     *) echo "compare.sh: MODE must be video, audio, all, wasm, wasm-video or wasm-audio, got '$MODE'" >&2; exit 2 ;;
 esac
-# What is measured: video inputs unless MODE is an audio one, audio inputs unless a video one.
+# Which inputs: video unless MODE is an audio one, audio unless it is a video one.
 case $MODE in *audio) WANT_VIDEO=0 ;; *) WANT_VIDEO=1 ;; esac
 case $MODE in *video) WANT_AUDIO=0 ;; *) WANT_AUDIO=1 ;; esac
 if [ -z "$AUDIO_REPEAT" ]; then
