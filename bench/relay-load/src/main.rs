@@ -43,7 +43,8 @@ use viewer::Shared;
 /// - latency p50/p99: time from the publisher's write of a picture's first packet to a viewer
 ///   receiving it, all viewers pooled;
 /// - relay CPU (100 % = one core) and RSS (for node-rtsp-stream, node plus its ffmpeg child),
-///   and the CPU of this tool itself, which shares the machine.
+///   the CPU of this tool itself, which shares the machine, and the CPU everything else on the
+///   machine used during the window ("other CPU": if it is high, the run was disturbed).
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {
@@ -135,6 +136,8 @@ struct Run {
     child_cpu: f64,
     relay_rss_mib: f64,
     tool_cpu: f64,
+    /// CPU used by everything else on the machine during the window (other processes).
+    other_cpu: f64,
     note: String,
 }
 
@@ -356,6 +359,7 @@ fn measure(cli: &Cli, ts: &Arc<TsFile>, relay: &mut Running, kind: Kind, n: usiz
 
         let cpu0: Vec<Option<f64>> = pids.iter().map(|&p| relay::cpu_seconds(p)).collect();
         let tool0 = relay::cpu_seconds(std::process::id());
+        let busy0 = relay::machine_busy_seconds();
         let t0 = shared.now();
         shared.window_start.store(t0, Ordering::Relaxed);
         tokio::time::sleep(secs(cli.duration)).await;
@@ -363,6 +367,7 @@ fn measure(cli: &Cli, ts: &Arc<TsFile>, relay: &mut Running, kind: Kind, n: usiz
         shared.window_end.store(t1, Ordering::Relaxed);
         let cpu1: Vec<Option<f64>> = pids.iter().map(|&p| relay::cpu_seconds(p)).collect();
         let tool1 = relay::cpu_seconds(std::process::id());
+        let busy1 = relay::machine_busy_seconds();
         let rss: u64 = pids.iter().filter_map(|&p| relay::rss_bytes(p)).sum();
         tokio::time::sleep(secs(cli.drain)).await;
         let _ = stop_tx.send(true);
@@ -383,10 +388,15 @@ fn measure(cli: &Cli, ts: &Arc<TsFile>, relay: &mut Running, kind: Kind, n: usiz
             (Some(a), Some(b)) => 100.0 * (b - a) / window,
             _ => 0.0,
         };
-        Ok((reports, t0, t1, cpu, tool, rss, connect_time))
+        let machine = match (busy0, busy1) {
+            (Some(a), Some(b)) => 100.0 * (b - a) / window,
+            _ => f64::NAN,
+        };
+        let other = (machine - tool - cpu.iter().sum::<f64>()).max(0.0);
+        Ok((reports, t0, t1, cpu, tool, other, rss, connect_time))
     });
     let log = publisher.stop();
-    let (reports, t0, t1, cpu, tool_cpu, rss, connect_time) = outcome?;
+    let (reports, t0, t1, cpu, tool_cpu, other_cpu, rss, connect_time) = outcome?;
     if let Some(e) = &log.error {
         bail!("{e}");
     }
@@ -430,6 +440,7 @@ fn measure(cli: &Cli, ts: &Arc<TsFile>, relay: &mut Running, kind: Kind, n: usiz
         child_cpu: cpu.iter().skip(1).sum(),
         relay_rss_mib: rss as f64 / f64::from(1 << 20),
         tool_cpu,
+        other_cpu,
         note,
     })
 }
@@ -443,7 +454,7 @@ async fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) {
 
 fn header() -> String {
     format!(
-        "{:<17} {:>5} {:>5} {:>16} {:>14} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7}  notes",
+        "{:<17} {:>5} {:>5} {:>16} {:>14} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9}  notes",
         "relay",
         "N",
         "conn",
@@ -454,7 +465,8 @@ fn header() -> String {
         "max ms",
         "relay CPU",
         "RSS MiB",
-        "tool CPU"
+        "tool CPU",
+        "other CPU"
     )
 }
 
@@ -471,7 +483,7 @@ fn row(r: &Run) -> String {
         let _ = write!(note, "; {} of {} connected", r.connected, r.n);
     }
     format!(
-        "{:<17} {:>5} {:>5} {:>16} {:>14} {:>8.1} {:>8.1} {:>8.1} {:>9} {:>8.0} {:>7.0}%  {}",
+        "{:<17} {:>5} {:>5} {:>16} {:>14} {:>8.1} {:>8.1} {:>8.1} {:>9} {:>8.0} {:>7.0}% {:>8.0}%  {}",
         r.relay.to_string(),
         r.n,
         r.connected,
@@ -483,6 +495,7 @@ fn row(r: &Run) -> String {
         cpu,
         r.relay_rss_mib,
         r.tool_cpu,
+        r.other_cpu,
         note
     )
 }
@@ -527,6 +540,7 @@ fn summary(cli: &Cli, runs: &[Run]) -> String {
             child_cpu: m(|r| r.child_cpu),
             relay_rss_mib: m(|r| r.relay_rss_mib),
             tool_cpu: m(|r| r.tool_cpu),
+            other_cpu: m(|r| r.other_cpu),
             note: if rs.len() > 1 {
                 String::new()
             } else {
