@@ -102,7 +102,7 @@ class WebDriver:
     def __init__(self, port):
         self.base = f"http://127.0.0.1:{port}"
         caps = json.load(open(os.path.join(ROOT, "player-wasm", "webdriver.json")))
-        caps["goog:chromeOptions"]["args"] += ["--window-size=800,600"]
+        caps["goog:chromeOptions"]["args"].append("--window-size=800,600")
         binary = os.environ.get("CHROME_BIN") or next(
             (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
              if os.path.exists(p)), None)
@@ -326,6 +326,19 @@ def main():
             driver.s("POST", "/window", {"handle": other})
             driver.s("DELETE", "/window")
             driver.s("POST", "/window", {"handle": main_tab})
+        print("buffered live (latency: 1):")
+        driver.go(f"{page}?src=ws://127.0.0.1:{relay_port}/ws/demo&latency=1")
+        ok = wait_for(driver, "return window.state && window.state().stats.framesShown > 50", 30)
+        check("buffered live shows frames", bool(ok))
+        time.sleep(1)
+        samples = driver.js("return window.latencies.slice(-20)")
+        check("the delay stays near 1 s", bool(samples) and all(0.6 < x < 1.6 for x in samples),
+              f"{min(samples):.2f}..{max(samples):.2f} s" if samples else "no samples")
+        state = driver.js("return window.state()")
+        check("audio plays in sync (scheduled, not dropped wholesale)",
+              state["stats"]["audioFramesPlayed"] > 2 * state["stats"]["audioFramesDropped"],
+              json.dumps(state["stats"]))
+
     finally:
         if driver:
             driver.quit()
