@@ -97,6 +97,12 @@ ws_pid=$!
 trap 'kill "$ws_pid" 2>/dev/null || true' EXIT
 # webdriver.json (in player-wasm/) passes --no-sandbox, SwiftShader WebGL and the autoplay
 # policy to Chromium.
+# The native decoder's output of three fixtures, as hashes the wasm test compares with its own.
+cargo build -j2 -p wasmpeg --bin wasmpeg
+WASMPEG_NATIVE_HASHES=$(python3 player-wasm/tests/native_hashes.py \
+  "${CARGO_TARGET_DIR:-target}/debug/wasmpeg" fixtures/ibbp_bf2_352x288.ts \
+  fixtures/sif_352x288_25.mpg fixtures/odd_322x242.ts)
+export WASMPEG_NATIVE_HASHES
 WASMPEG_TEST_WS="ws://127.0.0.1:${ws_port}/" WASM_BINDGEN_TEST_TIMEOUT=120 \
   wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" player-wasm
 

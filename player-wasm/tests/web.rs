@@ -709,3 +709,93 @@ async fn a_worker_that_cannot_start_falls_back_to_the_main_thread() {
     );
     player.destroy();
 }
+
+/// FNV-1a, 64 bits (the same as tests/native_hashes.py).
+fn fnv(data: &[u8], mut h: u64) -> u64 {
+    for &b in data {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Decodes `data` with the wasm build of the decoder: one hash per picture (yuv420p cropped to
+/// the display size) and one over all audio (interleaved f32 little-endian samples).
+fn wasm_hashes(data: &[u8]) -> (Vec<String>, String) {
+    let mut decoder = wasmpeg::Decoder::new(wasmpeg::DecoderConfig::default());
+    let mut pictures = Vec::new();
+    let mut audio = FNV_START;
+    let mut buf = Vec::new();
+    let mut collect = |decoder: &mut wasmpeg::Decoder| {
+        while let Some(event) = decoder.next_event() {
+            match event {
+                wasmpeg::DecoderEvent::Video(frame) => {
+                    buf.clear();
+                    frame.write_yuv420p(&mut buf);
+                    pictures.push(format!("{:016x}", fnv(&buf, FNV_START)));
+                }
+                wasmpeg::DecoderEvent::Audio(frame) => {
+                    for i in 0..frame.samples_per_channel {
+                        for c in 0..usize::from(frame.channels) {
+                            let sample = frame.channel(c).get(i).copied().unwrap_or(0.0);
+                            audio = fnv(&sample.to_le_bytes(), audio);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    // Arbitrary pieces, as a network would deliver them.
+    for piece in data.chunks(7001) {
+        decoder.push(piece);
+        collect(&mut decoder);
+    }
+    decoder.finish();
+    collect(&mut decoder);
+    (pictures, format!("{audio:016x}"))
+}
+
+#[wasm_bindgen_test]
+fn wasm_decoding_is_bit_identical_to_native() {
+    // Set by scripts/test-player.sh from the native decoder (tests/native_hashes.py).
+    let Some(expected) = option_env!("WASMPEG_NATIVE_HASHES") else {
+        web_sys::console::warn_1(&"WASMPEG_NATIVE_HASHES not set at build time: skipped".into());
+        return;
+    };
+    let fixtures: [(&str, &[u8]); 3] = [
+        (
+            "ibbp_bf2_352x288.ts",
+            include_bytes!("../../fixtures/ibbp_bf2_352x288.ts"),
+        ),
+        (
+            "sif_352x288_25.mpg",
+            include_bytes!("../../fixtures/sif_352x288_25.mpg"),
+        ),
+        (
+            "odd_322x242.ts",
+            include_bytes!("../../fixtures/odd_322x242.ts"),
+        ),
+    ];
+    for (name, data) in fixtures {
+        let entry = expected
+            .split('|')
+            .find_map(|e| e.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+            .unwrap_or_else(|| panic!("no native hashes for {name}"));
+        let (video, audio) = entry.split_once(';').unwrap();
+        let want: Vec<&str> = video.trim_start_matches("v=").split(',').collect();
+        let (got, got_audio) = wasm_hashes(data);
+        assert!(
+            want.len() > 10,
+            "{name}: only {} native pictures",
+            want.len()
+        );
+        assert_eq!(got, want, "{name}: pictures differ between wasm and native");
+        assert_eq!(
+            got_audio,
+            audio.trim_start_matches("a="),
+            "{name}: audio differs"
+        );
+    }
+}
