@@ -41,6 +41,8 @@ pub struct Config {
     pub tcp_ingest: Vec<(SocketAddr, String)>,
     /// Stream that standard input is published to, or `None`.
     pub stdin: Option<String>,
+    /// Spawned sources: the stream and the command whose stdout is published to it.
+    pub sources: Vec<(String, Vec<String>)>,
     /// PEM certificate chain for TLS (with `tls_key`), or `None` for plain HTTP.
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for TLS.
@@ -63,6 +65,7 @@ impl Default for Config {
             record: None,
             tcp_ingest: Vec::new(),
             stdin: None,
+            sources: Vec::new(),
             tls_cert: None,
             tls_key: None,
         }
@@ -146,6 +149,18 @@ pub struct Cli {
     /// Publish standard input to STREAM (e.g. `ffmpeg ... -f mpegts - | wasmpeg-relay --stdin cam1`).
     #[arg(long, env = "WASMPEG_RELAY_STDIN", value_name = "STREAM")]
     pub stdin: Option<String>,
+    /// Spawned source, STREAM=COMMAND (repeatable): the relay runs COMMAND (split like a
+    /// shell, run without one) and publishes its standard output to STREAM, e.g.
+    /// `--source 'cam1=ffmpeg -re -i in.ts -c copy -f mpegts -'`. Its stderr is logged; it is
+    /// restarted when it exits (after 1 s, doubling up to 30 s) and killed on shutdown. The
+    /// environment variable takes one source per line.
+    #[arg(
+        long = "source",
+        env = "WASMPEG_RELAY_SOURCE",
+        value_delimiter = '\n',
+        value_name = "STREAM=COMMAND"
+    )]
+    pub sources: Vec<String>,
     /// PEM certificate chain: with --tls-key, the port serves https and wss instead of http
     /// and ws.
     #[arg(long, env = "WASMPEG_RELAY_TLS_CERT", value_name = "PEM")]
@@ -175,6 +190,8 @@ pub struct FileConfig {
     #[serde(default)]
     tcp_ingest: Vec<String>,
     stdin: Option<String>,
+    #[serde(default)]
+    source: Vec<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
 }
@@ -191,6 +208,19 @@ fn tcp_ingest(pair: &str) -> Result<(SocketAddr, String), String> {
         return Err(format!("--tcp-ingest {pair:?}: invalid stream name"));
     }
     Ok((addr, stream.to_owned()))
+}
+
+/// Parses a `--source` value, STREAM=COMMAND.
+fn source(pair: &str) -> Result<(String, Vec<String>), String> {
+    let (stream, command) = pair
+        .split_once('=')
+        .ok_or_else(|| format!("--source {pair:?}: expected STREAM=COMMAND"))?;
+    if !crate::server::valid_name(stream) {
+        return Err(format!("--source {pair:?}: invalid stream name"));
+    }
+    let argv =
+        crate::source::split_command(command).map_err(|e| format!("--source {pair:?}: {e}"))?;
+    Ok((stream.to_owned(), argv))
 }
 
 fn seconds(name: &str, s: f64) -> Result<Duration, String> {
@@ -225,6 +255,16 @@ impl Cli {
         let tcp_ingest = tcp
             .iter()
             .map(|p| tcp_ingest(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sources = if self.sources.is_empty() {
+            file.source
+        } else {
+            self.sources
+        };
+        let sources = sources
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| source(s))
             .collect::<Result<Vec<_>, _>>()?;
         let stdin = self.stdin.or(file.stdin);
         if let Some(s) = &stdin {
@@ -271,6 +311,7 @@ impl Cli {
             record: self.record.or(file.record),
             tcp_ingest,
             stdin,
+            sources,
             tls_cert,
             tls_key,
         })
@@ -300,6 +341,8 @@ mod tests {
             "127.0.0.1:9090=cam3",
             "--record",
             "/tmp/rec",
+            "--source",
+            "cam4=ffmpeg -i 'a b.ts' -f mpegts -",
         ])
         .unwrap();
         let c = cli.resolve().unwrap();
@@ -314,6 +357,16 @@ mod tests {
             vec![("127.0.0.1:9090".parse().unwrap(), "cam3".to_owned())]
         );
         assert_eq!(c.record, Some(PathBuf::from("/tmp/rec")));
+        assert_eq!(
+            c.sources,
+            vec![(
+                "cam4".to_owned(),
+                vec!["ffmpeg", "-i", "a b.ts", "-f", "mpegts", "-"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            )]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         let d = Cli::try_parse_from(["wasmpeg-relay"])
             .unwrap()

@@ -2,7 +2,8 @@
 //!
 //! A live MPEG-TS relay: publishers push a stream over HTTP (`POST|PUT /publish/<stream>`, e.g.
 //! ffmpeg's `-f mpegts http://...`), WebSocket (`ws://host/publish/<stream>`), raw TCP
-//! (`--tcp-ingest ADDR=STREAM`) or standard input (`--stdin STREAM`); viewers receive it over
+//! (`--tcp-ingest ADDR=STREAM`), standard input (`--stdin STREAM`) or the standard output of a
+//! command the relay runs and restarts (`--source STREAM=COMMAND`); viewers receive it over
 //! WebSocket (`/ws/<stream>`). `--record DIR` writes each publish session to a `.ts` file.
 //! Several publishers of one stream (e.g. one ffmpeg for the video, one for the audio) are
 //! merged into one transport stream with one PAT/PMT ([`merge`]).
@@ -25,6 +26,7 @@ pub mod ingest;
 pub mod merge;
 pub mod record;
 pub mod server;
+pub mod source;
 pub mod stream;
 pub mod tls;
 
@@ -60,6 +62,10 @@ pub async fn serve(
         info!(addr = %tcp.local_addr()?, stream = %name, "tcp ingest listening");
         app.tracker
             .spawn(ingest::tcp(Arc::clone(&app), tcp, name.clone()));
+    }
+    for (name, argv) in &app.config.sources {
+        app.tracker
+            .spawn(source::run(Arc::clone(&app), name.clone(), argv.clone()));
     }
     if let Some(name) = app.config.stdin.clone() {
         app.tracker.spawn(ingest::stdin(Arc::clone(&app), name));

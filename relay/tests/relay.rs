@@ -1018,3 +1018,103 @@ fn pmt_streams(messages: &[&[u8]]) -> Vec<Vec<(u8, u16)>> {
     }
     out
 }
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(marker))
+        .count()
+}
+
+/// `--source STREAM=COMMAND`: the relay runs ffmpeg and publishes its stdout; a viewer decodes
+/// a picture from its first message and everything after without a warning. Shutdown kills
+/// ffmpeg and still takes under a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawned_source_reaches_viewers_and_is_killed_on_shutdown() {
+    let marker = format!("wasmpeg-relay-source-test-{}", std::process::id());
+    let argv: Vec<String> = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-re",
+        "-stream_loop",
+        "5",
+        "-i",
+        &fixture("ibbp_bf2_352x288.ts"),
+        "-c",
+        "copy",
+        "-metadata",
+        &format!("comment={marker}"),
+        "-f",
+        "mpegts",
+        "-",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let relay = start(Config {
+        sources: vec![("src".to_owned(), argv)],
+        ..config()
+    })
+    .await;
+    let addr = relay.addr;
+    // Join once the GOP cache holds a picture.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(processes_with(&marker), 1);
+    let ws = connect(addr, "src").await;
+    let r = collect(ws, Duration::from_secs(1), Duration::from_secs(2)).await;
+    let d = decode(r.messages.iter().map(|(_, m)| m.as_slice()), false);
+    assert!(d.first_batch_frames >= 1, "{d:?}");
+    assert!(d.warnings.is_empty(), "{d:?}");
+    assert!(d.frames >= 30, "{d:?}");
+    let took = relay.stop().await;
+    assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+    assert_eq!(processes_with(&marker), 0, "ffmpeg still runs");
+}
+
+/// A source that exits at once is started again after the back-off (1 s), and shutdown during
+/// the back-off is still prompt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawned_source_is_restarted() {
+    let file = std::env::temp_dir().join(format!("wasmpeg-relay-starts-{}", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let argv = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        format!("echo started >> '{}'", file.display()),
+    ];
+    let t0 = Instant::now();
+    let relay = start(Config {
+        sources: vec![("x".to_owned(), argv)],
+        ..config()
+    })
+    .await;
+    let starts = || std::fs::read_to_string(&file).map_or(0, |s| s.lines().count());
+    while starts() < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(5), "not restarted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = t0.elapsed();
+    assert!(
+        second >= Duration::from_millis(900),
+        "no back-off: {second:?}"
+    );
+    let took = relay.stop().await;
+    assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+    // Nothing starts after shutdown.
+    let n = starts();
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(starts(), n);
+    std::fs::remove_file(&file).unwrap();
+}
