@@ -27,12 +27,26 @@ pub struct Config {
     pub gop_cache_bytes: usize,
     /// A viewer that stays behind (or cannot take a message) this long is disconnected.
     pub max_behind: Duration,
-    /// Interval of WebSocket pings; a viewer silent for two intervals is dropped.
+    /// Interval of WebSocket pings.
     pub ping_interval: Duration,
+    /// A viewer that sends nothing (not even a pong) this long is dropped.
+    pub ping_timeout: Duration,
     /// Maximum number of streams.
     pub max_streams: usize,
     /// Maximum viewers per stream.
     pub max_viewers: usize,
+    /// Token every viewer must present (unless its stream has its own), or `None`.
+    pub viewer_token: Option<String>,
+    /// Per-stream viewer tokens.
+    pub stream_viewer_tokens: HashMap<String, String>,
+    /// Origins allowed to open WebSockets (viewers and publishers); empty allows any.
+    pub allow_origins: Vec<String>,
+    /// JSMpeg-compatible ingest listener (`/<secret>[/...]`, any method), or `None`.
+    pub jsmpeg_ingest: Option<SocketAddr>,
+    /// JSMpeg-compatible viewer listener (WebSocket on any path), or `None`.
+    pub jsmpeg_viewers: Option<SocketAddr>,
+    /// The stream behind the JSMpeg-compatible listeners.
+    pub jsmpeg_stream: String,
     /// Name of the built-in demo stream, or `None` for no demo.
     pub demo: Option<String>,
     /// Directory where each publish session is recorded, or `None`.
@@ -59,8 +73,15 @@ impl Default for Config {
             gop_cache_bytes: 16 << 20,
             max_behind: Duration::from_secs(5),
             ping_interval: Duration::from_secs(10),
+            ping_timeout: Duration::from_secs(20),
             max_streams: 64,
             max_viewers: 10_000,
+            viewer_token: None,
+            stream_viewer_tokens: HashMap::new(),
+            allow_origins: Vec::new(),
+            jsmpeg_ingest: None,
+            jsmpeg_viewers: None,
+            jsmpeg_stream: "jsmpeg".to_owned(),
             demo: Some("demo".to_owned()),
             record: None,
             tcp_ingest: Vec::new(),
@@ -114,16 +135,60 @@ pub struct Cli {
     /// disconnected with close code 1008 [default: 5].
     #[arg(long, env = "WASMPEG_RELAY_MAX_BEHIND")]
     pub max_behind: Option<f64>,
-    /// Seconds between WebSocket pings; a viewer that answers nothing for two intervals is
-    /// dropped [default: 10].
+    /// Seconds between WebSocket pings [default: 10].
     #[arg(long, env = "WASMPEG_RELAY_PING_INTERVAL")]
     pub ping_interval: Option<f64>,
+    /// Seconds a viewer may send nothing (no pong to the pings) before it is dropped
+    /// [default: twice --ping-interval].
+    #[arg(long, env = "WASMPEG_RELAY_PING_TIMEOUT")]
+    pub ping_timeout: Option<f64>,
     /// Maximum number of streams [default: 64].
     #[arg(long, env = "WASMPEG_RELAY_MAX_STREAMS")]
     pub max_streams: Option<usize>,
-    /// Maximum viewers per stream [default: 10000].
+    /// Maximum viewers per stream; more get HTTP 503 [default: 10000].
     #[arg(long, env = "WASMPEG_RELAY_MAX_VIEWERS")]
     pub max_viewers: Option<usize>,
+    /// Token every viewer must present, as `?token=TOKEN` (browsers cannot set headers on a
+    /// WebSocket) or `Authorization: Bearer TOKEN`: 401 without one, 403 for a wrong one.
+    #[arg(long, env = "WASMPEG_RELAY_VIEWER_TOKEN")]
+    pub viewer_token: Option<String>,
+    /// Per-stream viewer token, STREAM=TOKEN (repeatable; overrides --viewer-token for that
+    /// stream). The environment variable takes a comma-separated list.
+    #[arg(
+        long = "stream-viewer-token",
+        env = "WASMPEG_RELAY_STREAM_VIEWER_TOKENS",
+        value_delimiter = ',',
+        value_name = "STREAM=TOKEN"
+    )]
+    pub stream_viewer_tokens: Vec<String>,
+    /// Origin allowed to open WebSockets, e.g. `https://example.com` (repeatable). When set,
+    /// a WebSocket upgrade (viewer or publisher) with another Origin gets 403; requests
+    /// without an Origin (not from a browser) are allowed. The environment variable takes a
+    /// comma-separated list.
+    #[arg(
+        long = "allow-origin",
+        env = "WASMPEG_RELAY_ALLOW_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub allow_origins: Vec<String>,
+    /// JSMpeg relay compatibility on its default ports: the same as
+    /// `--jsmpeg-ingest 127.0.0.1:8081 --jsmpeg-viewers 127.0.0.1:8082` (either may be given
+    /// to change its address).
+    #[arg(long, env = "WASMPEG_RELAY_JSMPEG_COMPAT")]
+    pub jsmpeg_compat: bool,
+    /// JSMpeg-compatible ingest (like `node websocket-relay.js SECRET 8081 8082`): any method
+    /// on `/SECRET[/...]` publishes the body to --jsmpeg-stream. The secret is that stream's
+    /// publisher secret (--stream-secret, else --secret) and it is enforced (403); without
+    /// one any path is accepted.
+    #[arg(long, env = "WASMPEG_RELAY_JSMPEG_INGEST", value_name = "ADDR")]
+    pub jsmpeg_ingest: Option<SocketAddr>,
+    /// JSMpeg-compatible viewers: WebSocket on any path of ADDR, watching --jsmpeg-stream.
+    #[arg(long, env = "WASMPEG_RELAY_JSMPEG_VIEWERS", value_name = "ADDR")]
+    pub jsmpeg_viewers: Option<SocketAddr>,
+    /// The stream behind the JSMpeg-compatible ports [default: jsmpeg].
+    #[arg(long, env = "WASMPEG_RELAY_JSMPEG_STREAM", value_name = "NAME")]
+    pub jsmpeg_stream: Option<String>,
     /// Name of the built-in demo stream (a fixture looped in real time) [default: demo].
     #[arg(long, env = "WASMPEG_RELAY_DEMO")]
     pub demo: Option<String>,
@@ -182,8 +247,18 @@ pub struct FileConfig {
     gop_cache_bytes: Option<usize>,
     max_behind: Option<f64>,
     ping_interval: Option<f64>,
+    ping_timeout: Option<f64>,
     max_streams: Option<usize>,
     max_viewers: Option<usize>,
+    viewer_token: Option<String>,
+    #[serde(default)]
+    stream_viewer_tokens: HashMap<String, String>,
+    #[serde(default)]
+    allow_origin: Vec<String>,
+    jsmpeg_compat: Option<bool>,
+    jsmpeg_ingest: Option<SocketAddr>,
+    jsmpeg_viewers: Option<SocketAddr>,
+    jsmpeg_stream: Option<String>,
     demo: Option<String>,
     no_demo: Option<bool>,
     record: Option<PathBuf>,
@@ -247,6 +322,48 @@ impl Cli {
                 .ok_or_else(|| format!("--stream-secret {pair:?}: expected STREAM=SECRET"))?;
             stream_secrets.insert(stream.to_owned(), secret.to_owned());
         }
+        let mut stream_viewer_tokens = file.stream_viewer_tokens;
+        for pair in &self.stream_viewer_tokens {
+            let (stream, token) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--stream-viewer-token {pair:?}: expected STREAM=TOKEN"))?;
+            stream_viewer_tokens.insert(stream.to_owned(), token.to_owned());
+        }
+        let allow_origins: Vec<String> = if self.allow_origins.is_empty() {
+            file.allow_origin
+        } else {
+            self.allow_origins
+        }
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+        .filter(|o| !o.is_empty())
+        .collect();
+        let jsmpeg_compat = self.jsmpeg_compat || file.jsmpeg_compat.unwrap_or(false);
+        let jsmpeg_ingest = self
+            .jsmpeg_ingest
+            .or(file.jsmpeg_ingest)
+            .or(jsmpeg_compat.then(|| SocketAddr::from(([127, 0, 0, 1], 8081))));
+        let jsmpeg_viewers = self
+            .jsmpeg_viewers
+            .or(file.jsmpeg_viewers)
+            .or(jsmpeg_compat.then(|| SocketAddr::from(([127, 0, 0, 1], 8082))));
+        let jsmpeg_stream = self
+            .jsmpeg_stream
+            .or(file.jsmpeg_stream)
+            .unwrap_or(d.jsmpeg_stream);
+        if !crate::server::valid_name(&jsmpeg_stream) {
+            return Err(format!(
+                "--jsmpeg-stream {jsmpeg_stream:?}: invalid stream name"
+            ));
+        }
+        let ping_interval = match self.ping_interval.or(file.ping_interval) {
+            Some(s) => seconds("ping-interval", s)?,
+            None => d.ping_interval,
+        };
+        let ping_timeout = match self.ping_timeout.or(file.ping_timeout) {
+            Some(s) => seconds("ping-timeout", s)?,
+            None => ping_interval * 2,
+        };
         let tcp = if self.tcp_ingest.is_empty() {
             file.tcp_ingest
         } else {
@@ -291,10 +408,8 @@ impl Cli {
                 Some(s) => seconds("max-behind", s)?,
                 None => d.max_behind,
             },
-            ping_interval: match self.ping_interval.or(file.ping_interval) {
-                Some(s) => seconds("ping-interval", s)?,
-                None => d.ping_interval,
-            },
+            ping_interval,
+            ping_timeout,
             max_streams: self
                 .max_streams
                 .or(file.max_streams)
@@ -303,6 +418,12 @@ impl Cli {
                 .max_viewers
                 .or(file.max_viewers)
                 .unwrap_or(d.max_viewers),
+            viewer_token: self.viewer_token.or(file.viewer_token),
+            stream_viewer_tokens,
+            allow_origins,
+            jsmpeg_ingest,
+            jsmpeg_viewers,
+            jsmpeg_stream,
             demo: if no_demo {
                 None
             } else {
@@ -343,6 +464,13 @@ mod tests {
             "/tmp/rec",
             "--source",
             "cam4=ffmpeg -i 'a b.ts' -f mpegts -",
+            "--jsmpeg-compat",
+            "--jsmpeg-viewers",
+            "127.0.0.1:9082",
+            "--allow-origin",
+            "https://A.example/",
+            "--ping-interval",
+            "3",
         ])
         .unwrap();
         let c = cli.resolve().unwrap();
@@ -357,6 +485,11 @@ mod tests {
             vec![("127.0.0.1:9090".parse().unwrap(), "cam3".to_owned())]
         );
         assert_eq!(c.record, Some(PathBuf::from("/tmp/rec")));
+        assert_eq!(c.jsmpeg_ingest, Some("127.0.0.1:8081".parse().unwrap()));
+        assert_eq!(c.jsmpeg_viewers, Some("127.0.0.1:9082".parse().unwrap()));
+        assert_eq!(c.jsmpeg_stream, "jsmpeg");
+        assert_eq!(c.allow_origins, ["https://a.example"]);
+        assert_eq!(c.ping_timeout, Duration::from_secs(6));
         assert_eq!(
             c.sources,
             vec![(
@@ -374,5 +507,7 @@ mod tests {
             .unwrap();
         assert_eq!(d.listen, Config::default().listen);
         assert_eq!(d.demo.as_deref(), Some("demo"));
+        assert_eq!(d.jsmpeg_ingest, None);
+        assert_eq!(d.ping_timeout, Duration::from_secs(20));
     }
 }
