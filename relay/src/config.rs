@@ -183,7 +183,9 @@ pub struct Cli {
     /// one any path is accepted.
     #[arg(long, env = "WASMPEG_RELAY_JSMPEG_INGEST", value_name = "ADDR")]
     pub jsmpeg_ingest: Option<SocketAddr>,
-    /// JSMpeg-compatible viewers: WebSocket on any path of ADDR, watching --jsmpeg-stream.
+    /// JSMpeg-compatible viewers: WebSocket on any path of ADDR, watching --jsmpeg-stream
+    /// (viewer tokens, Origin list and limits apply; with --tls-cert both JSMpeg ports speak
+    /// TLS too).
     #[arg(long, env = "WASMPEG_RELAY_JSMPEG_VIEWERS", value_name = "ADDR")]
     pub jsmpeg_viewers: Option<SocketAddr>,
     /// The stream behind the JSMpeg-compatible ports [default: jsmpeg].

@@ -222,7 +222,7 @@ async fn get(addr: SocketAddr, path: &str) -> String {
     .await
 }
 
-/// ffmpeg publishes 4 s; 20 viewers join at pseudo-random times. Each one's first message
+/// ffmpeg publishes 4 s; 50 viewers join at pseudo-random times. Each one's first message
 /// decodes to a picture, and everything after decodes without a single warning.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_join_at_random_times_and_decode_from_the_first_message() {
@@ -232,7 +232,7 @@ async fn viewers_join_at_random_times_and_decode_from_the_first_message() {
     let ffmpeg = Ffmpeg::publish(&fixture("ibbp_bf2_352x288.ts"), &url, 1);
     let mut seed = 0x2545_f491_u32;
     let mut viewers = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..50 {
         seed ^= seed << 13;
         seed ^= seed >> 17;
         seed ^= seed << 5;
@@ -258,6 +258,7 @@ async fn viewers_join_at_random_times_and_decode_from_the_first_message() {
     assert!(get(addr, "/healthz").await.ends_with("ok\n"));
     let (ok, err) = ffmpeg.wait(Duration::from_secs(15)).await;
     assert!(ok, "ffmpeg failed: {err}");
+    assert_eq!(viewers.len(), 50);
     for (i, v) in viewers.into_iter().enumerate() {
         let r = v.await.unwrap();
         assert!(!r.messages.is_empty(), "viewer {i} got nothing");
