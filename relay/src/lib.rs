@@ -2,7 +2,8 @@
 //!
 //! A live MPEG-TS relay: publishers push a stream over HTTP (`POST|PUT /publish/<stream>`, e.g.
 //! ffmpeg's `-f mpegts http://...`), WebSocket (`ws://host/publish/<stream>`), raw TCP
-//! (`--tcp-ingest ADDR=STREAM`) or standard input (`--stdin STREAM`); viewers receive it over
+//! (`--tcp-ingest ADDR=STREAM`), standard input (`--stdin STREAM`) or the standard output of a
+//! command the relay runs and restarts (`--source STREAM=COMMAND`); viewers receive it over
 //! WebSocket (`/ws/<stream>`). `--record DIR` writes each publish session to a `.ts` file.
 //! Several publishers of one stream (e.g. one ffmpeg for the video, one for the audio) are
 //! merged into one transport stream with one PAT/PMT ([`merge`]).
@@ -25,6 +26,7 @@ pub mod ingest;
 pub mod merge;
 pub mod record;
 pub mod server;
+pub mod source;
 pub mod stream;
 pub mod tls;
 
@@ -61,32 +63,55 @@ pub async fn serve(
         app.tracker
             .spawn(ingest::tcp(Arc::clone(&app), tcp, name.clone()));
     }
+    for (name, argv) in &app.config.sources {
+        app.tracker
+            .spawn(source::run(Arc::clone(&app), name.clone(), argv.clone()));
+    }
     if let Some(name) = app.config.stdin.clone() {
         app.tracker.spawn(ingest::stdin(Arc::clone(&app), name));
     }
-    let router = server::router(Arc::clone(&app));
-    let make = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let shutdown = cancel.clone();
-    let graceful = async move { shutdown.cancelled().await };
-    match tls {
-        Some(acceptor) => {
-            use axum::serve::ListenerExt;
-            let listener =
-                tls::TlsListener::new(listener, acceptor, cancel.clone())?.tap_io(|_| {});
-            run(
-                axum::serve(listener, make).with_graceful_shutdown(graceful),
-                &cancel,
-            )
-            .await?;
-        }
-        None => {
-            run(
-                axum::serve(listener, make).with_graceful_shutdown(graceful),
-                &cancel,
-            )
-            .await?;
+    let mut extra = Vec::new();
+    for (addr, router, what) in [
+        (
+            app.config.jsmpeg_ingest,
+            server::jsmpeg_ingest_router(Arc::clone(&app)),
+            "--jsmpeg-ingest",
+        ),
+        (
+            app.config.jsmpeg_viewers,
+            server::jsmpeg_viewer_router(Arc::clone(&app)),
+            "--jsmpeg-viewers",
+        ),
+    ] {
+        let Some(addr) = addr else {
+            continue;
+        };
+        let l = TcpListener::bind(addr)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{what} {addr}: {e}")))?;
+        info!(addr = %l.local_addr()?, stream = %app.config.jsmpeg_stream, "{what} listening");
+        extra.push(tokio::spawn(serve_on(
+            l,
+            router,
+            tls.clone(),
+            cancel.clone(),
+        )));
+    }
+    let main = serve_on(
+        listener,
+        server::router(Arc::clone(&app)),
+        tls,
+        cancel.clone(),
+    )
+    .await;
+    for task in extra {
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(error = %e, "jsmpeg-compatible listener failed"),
+            Err(e) => warn!(error = %e, "jsmpeg-compatible listener panicked"),
         }
     }
+    main?;
     app.tracker.close();
     if tokio::time::timeout(Duration::from_millis(200), app.tracker.wait())
         .await
@@ -103,6 +128,37 @@ pub async fn serve(
     }
     info!("relay stopped");
     Ok(())
+}
+
+/// Serves `router` on `listener` (with TLS when `tls` is set) until shutdown.
+async fn serve_on(
+    listener: TcpListener,
+    router: axum::Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    cancel: CancellationToken,
+) -> std::io::Result<()> {
+    let make = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let shutdown = cancel.clone();
+    let graceful = async move { shutdown.cancelled().await };
+    match tls {
+        Some(acceptor) => {
+            use axum::serve::ListenerExt;
+            let listener =
+                tls::TlsListener::new(listener, acceptor, cancel.clone())?.tap_io(|_| {});
+            run(
+                axum::serve(listener, make).with_graceful_shutdown(graceful),
+                &cancel,
+            )
+            .await
+        }
+        None => {
+            run(
+                axum::serve(listener, make).with_graceful_shutdown(graceful),
+                &cancel,
+            )
+            .await
+        }
+    }
 }
 
 /// Runs the server until it stops, or until 700 ms after shutdown began.

@@ -195,7 +195,16 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
 
 /// Whether `presented` holds the secret required for `stream` (constant-time comparison).
 fn authorized(config: &Config, stream: &str, presented: &[&str]) -> bool {
-    let Some(required) = config.stream_secrets.get(stream).or(config.secret.as_ref()) else {
+    matches(
+        config.stream_secrets.get(stream).or(config.secret.as_ref()),
+        presented,
+    )
+}
+
+/// Whether one of `presented` is `required` (constant-time comparison); true when nothing is
+/// required.
+fn matches(required: Option<&String>, presented: &[&str]) -> bool {
+    let Some(required) = required else {
         return true;
     };
     let mut ok = subtle::Choice::from(0);
@@ -203,6 +212,73 @@ fn authorized(config: &Config, stream: &str, presented: &[&str]) -> bool {
         ok |= p.as_bytes().ct_eq(required.as_bytes());
     }
     ok.into()
+}
+
+/// The token of an `Authorization: Bearer` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Checks a viewer's token (`?token=` or `Authorization: Bearer`) when one is required;
+/// `None` means accepted, otherwise the 401 (none presented) or 403 (wrong) response.
+fn check_viewer(
+    app: &App,
+    name: &str,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Option<Response> {
+    let config = &app.config;
+    let required = config
+        .stream_viewer_tokens
+        .get(name)
+        .or(config.viewer_token.as_ref());
+    required?;
+    let presented: Vec<&str> = [query.get("token").map(String::as_str), bearer(headers)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if presented.is_empty() {
+        warn!(stream = %name, %peer, "viewer rejected: no token");
+        return Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "viewer token required (?token=...)\n",
+            )
+                .into_response(),
+        );
+    }
+    if matches(required, &presented) {
+        None
+    } else {
+        warn!(stream = %name, %peer, "viewer rejected: wrong token");
+        Some((StatusCode::FORBIDDEN, "wrong viewer token\n").into_response())
+    }
+}
+
+/// Checks the Origin of a WebSocket upgrade against `--allow-origin` (requests without an
+/// Origin, i.e. not from a browser, pass); `None` means accepted, otherwise the 403 response.
+fn check_origin(app: &App, name: &str, headers: &HeaderMap, peer: SocketAddr) -> Option<Response> {
+    let allowed = &app.config.allow_origins;
+    let origin = headers.get(header::ORIGIN)?;
+    if allowed.is_empty() {
+        return None;
+    }
+    let ok = origin.to_str().is_ok_and(|o| {
+        let o = o.trim().trim_end_matches('/').to_ascii_lowercase();
+        allowed.contains(&o)
+    });
+    if ok {
+        None
+    } else {
+        warn!(stream = %name, %peer, origin = ?origin, "websocket rejected: origin not allowed");
+        Some((StatusCode::FORBIDDEN, "origin not allowed\n").into_response())
+    }
 }
 
 /// Checks a publisher's secret (from the path, `?secret=` or `Authorization: Bearer`); `None`
@@ -215,15 +291,14 @@ fn check_publisher(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> Option<Response> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let presented: Vec<&str> = [path_secret, query.get("secret").map(String::as_str), bearer]
-        .into_iter()
-        .flatten()
-        .collect();
+    let presented: Vec<&str> = [
+        path_secret,
+        query.get("secret").map(String::as_str),
+        bearer(headers),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if authorized(&app.config, name, &presented) {
         None
     } else {
@@ -272,6 +347,9 @@ fn ws_ingest(
     if !valid_name(name) {
         return (StatusCode::BAD_REQUEST, "invalid stream name\n").into_response();
     }
+    if let Some(r) = check_origin(&app, name, headers, peer) {
+        return r;
+    }
     if let Some(r) = check_publisher(&app, name, path_secret, query, headers, peer) {
         return r;
     }
@@ -280,7 +358,7 @@ fn ws_ingest(
     }
     let handle = match app.registry.open(name, Role::Publisher) {
         Ok(h) => h,
-        Err(e) => return open_error(e),
+        Err(e) => return open_error(e, name, peer),
     };
     let ws = match offered_protocol(headers) {
         Some(p) => ws.protocols([p]),
@@ -351,7 +429,7 @@ async fn ingest(
     }
     let handle = match app.registry.open(&name, Role::Publisher) {
         Ok(h) => h,
-        Err(e) => return open_error(e),
+        Err(e) => return open_error(e, &name, peer),
     };
     // hyper drops this handler when the client closes the connection right after its last
     // chunk (ffmpeg does), so the session runs in a task of its own that reads the body to
@@ -365,7 +443,9 @@ async fn ingest(
     (StatusCode::OK, "bye\n").into_response()
 }
 
-fn open_error(e: OpenError) -> Response {
+/// The 503 response for a stream that cannot be opened (logged).
+fn open_error(e: OpenError, name: &str, peer: SocketAddr) -> Response {
+    warn!(stream = %name, %peer, error = ?e, "refused: limit reached");
     let msg = match e {
         OpenError::TooManyStreams => "too many streams\n",
         OpenError::TooManyViewers => "too many viewers on this stream\n",
@@ -393,21 +473,65 @@ fn offered_protocol(headers: &HeaderMap) -> Option<String> {
 async fn viewer(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch(app, name, peer, &headers, ws)
+    watch(app, name, &query, peer, &headers, ws)
 }
 
 /// rphlo/websocket-relay's viewer routes (`/live.ts`, `/streamsocket`): the stream `live`.
 async fn rphlo_viewer(
     State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    watch(app, RPHLO_STREAM.to_owned(), peer, &headers, ws)
+    watch(app, RPHLO_STREAM.to_owned(), &query, peer, &headers, ws)
+}
+
+/// The router of the JSMpeg-compatible ingest port: any method on `/<secret>[/...]`
+/// publishes the request body to `--jsmpeg-stream` (the secret is the first path segment).
+pub fn jsmpeg_ingest_router(app: Arc<App>) -> Router {
+    Router::new().fallback(jsmpeg_ingest).with_state(app)
+}
+
+/// The router of the JSMpeg-compatible viewer port: a WebSocket on any path watches
+/// `--jsmpeg-stream`.
+pub fn jsmpeg_viewer_router(app: Arc<App>) -> Router {
+    Router::new().fallback(jsmpeg_viewer).with_state(app)
+}
+
+async fn jsmpeg_ingest(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let secret = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let name = app.config.jsmpeg_stream.clone();
+    ingest(app, name, secret, query, peer, headers, body).await
+}
+
+async fn jsmpeg_viewer(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let name = app.config.jsmpeg_stream.clone();
+    watch(app, name, &query, peer, &headers, ws)
 }
 
 /// rphlo/websocket-relay's ingest route (`/upload/<secret>`): publishes the stream `live`.
@@ -434,9 +558,12 @@ async fn rphlo_upload(
 /// The stream behind rphlo's compatible routes.
 pub const RPHLO_STREAM: &str = "live";
 
+/// A viewer's WebSocket upgrade: checks (stream name, Origin, token, limits; all before the
+/// upgrade), then the viewer task.
 fn watch(
     app: Arc<App>,
     name: String,
+    query: &HashMap<String, String>,
     peer: SocketAddr,
     headers: &HeaderMap,
     ws: WebSocketUpgrade,
@@ -444,12 +571,18 @@ fn watch(
     if !valid_name(&name) {
         return (StatusCode::BAD_REQUEST, "invalid stream name\n").into_response();
     }
+    if let Some(r) = check_origin(&app, &name, headers, peer) {
+        return r;
+    }
+    if let Some(r) = check_viewer(&app, &name, query, headers, peer) {
+        return r;
+    }
     if app.cancel.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
     let handle = match app.registry.open(&name, Role::Viewer) {
         Ok(h) => h,
-        Err(e) => return open_error(e),
+        Err(e) => return open_error(e, &name, peer),
     };
     // Browsers fail the handshake when they offered a subprotocol and none is selected:
     // echo the first one offered (JSMpeg's `protocols`, rphlo, `echo-protocol`).
@@ -457,11 +590,13 @@ fn watch(
         Some(p) => ws.protocols([p]),
         None => ws,
     };
+    // Subscribe before answering the handshake: everything published after the viewer has
+    // its 101 reaches it, however late the upgraded connection's task runs.
+    let stream = Arc::clone(handle.stream());
+    let join = stream.join();
     let tracker = app.tracker.clone();
     ws.max_message_size(64 << 10).on_upgrade(move |socket| {
         tracker.track_future(async move {
-            let stream = Arc::clone(handle.stream());
-            let join = stream.join();
             info!(stream = %name, %peer, "viewer connected");
             let why = run_viewer(socket, &app, &stream, join).await;
             info!(stream = %name, %peer, why, "viewer left");
@@ -619,7 +754,7 @@ async fn run_viewer(socket: WebSocket, app: &App, stream: &Stream, join: Join) -
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
             _ = ping.tick() => {
-                if last_heard.elapsed() > config.ping_interval * 2 {
+                if last_heard.elapsed() > config.ping_timeout {
                     stream.dropped.fetch_add(1, Ordering::Relaxed);
                     return "no answer to pings";
                 }
