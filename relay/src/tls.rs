@@ -82,6 +82,8 @@ impl TlsListener {
                         continue;
                     }
                 };
+                // As on plain connections: no Nagle delay for small messages.
+                let _ = tcp.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
