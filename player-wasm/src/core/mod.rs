@@ -8,12 +8,14 @@ pub mod audio;
 pub mod clock;
 pub mod color;
 pub mod engine;
+pub mod meter;
 pub mod options;
 pub mod video;
 
 pub use audio::{AudioChunk, AudioPlacement, AudioScheduler};
 pub use clock::Clock;
 pub use engine::{Engine, EngineConfig, EngineEvent, Mode, Stats, Tick};
+pub use meter::BitRateMeter;
 pub use options::Options;
 pub use video::{Picture, PictureQueue};
 

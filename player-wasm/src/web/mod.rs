@@ -112,6 +112,10 @@ export interface PlayerStats {
     /** Seconds of audio queued in the output. */
     audioAhead: number;
     queuedFrames: number;
+    /** Bits per second received over the last 2 seconds. */
+    bitrate: number;
+    /** Average seconds spent demuxing and decoding per decoded video frame (audio included). */
+    decodeTime: number;
 }
 
 /** Event types of `player.addEventListener`. */
@@ -235,6 +239,10 @@ pub(crate) struct Inner {
     last_animation_frame: f64,
     /// Downloads started (a late chunk of an aborted one is told apart by it).
     fetch_generation: u32,
+    /// The input bit rate.
+    meter: crate::core::BitRateMeter,
+    /// Seconds spent in the engine's decoding calls.
+    decode_seconds: f64,
 }
 
 /// Dispatches the events queued while the player state was borrowed, without holding the
@@ -357,7 +365,9 @@ impl Inner {
         if self.destroyed || self.forward(|| Command::Write(bytes.to_vec())) {
             return;
         }
+        let started = performance_now();
         self.engine.write(bytes);
+        self.decode_seconds += performance_now() - started;
         self.collect_engine_events();
     }
 
@@ -436,27 +446,21 @@ impl Inner {
 
     /// In a worker: tells the page the state (now with `force`, else at most every 50 ms).
     fn report_state(&mut self, force: bool) {
-        let Some(port) = self.port.as_mut() else {
+        // Taken out for the time of the report, so that the report can read the rest.
+        let Some(mut port) = self.port.take() else {
             return;
         };
-        let now = self.audio.as_ref().map_or_else(performance_now, |a| {
-            if self.audio_clock {
-                a.current_time()
-            } else {
-                performance_now()
-            }
-        });
-        let engine = &self.engine;
-        let live = engine.is_live();
-        let renderer = self
-            .renderer
-            .as_ref()
-            .map(|r| r.kind().name().to_string())
-            .unwrap_or_default();
-        let first_frame_done = self.first_frame_done;
+        let now = self.now();
         port.report_state(
             || {
+                let engine = &self.engine;
+                let live = engine.is_live();
                 let size = engine.video_size().unwrap_or((0, 0));
+                let renderer = self
+                    .renderer
+                    .as_ref()
+                    .map(|r| r.kind().name().to_string())
+                    .unwrap_or_default();
                 Obj::new()
                     .set("playing", engine.is_playing())
                     .set("currentTime", engine.current_time(now))
@@ -471,12 +475,13 @@ impl Inner {
                     .set("width", size.0)
                     .set("height", size.1)
                     .set("renderer", renderer)
-                    .set("stats", stats_object(engine, now))
-                    .set("firstFrameDone", first_frame_done)
+                    .set("stats", stats_object(self, now))
+                    .set("firstFrameDone", self.first_frame_done)
                     .set("canStep", !live)
             },
             force,
         );
+        self.port = Some(port);
     }
 
     /// One animation frame.
@@ -511,7 +516,11 @@ impl Inner {
         {
             self.first_frame_done = self.engine.next_frame(now);
         }
+        let started = performance_now();
         let tick = self.engine.tick(now);
+        self.decode_seconds += performance_now() - started;
+        self.meter
+            .sample(performance_now(), self.engine.stats().bytes_received);
         let restored = self.renderer.as_ref().is_some_and(Renderer::needs_redraw);
         if tick.new_picture || self.engine.take_redraw() || restored {
             self.first_frame_done = true;
@@ -770,9 +779,17 @@ pub(crate) fn with_inner<R>(rc: &Rc<RefCell<Inner>>, f: impl FnOnce(&mut Inner) 
 }
 
 /// The counters of `player.stats`.
-fn stats_object(engine: &Engine, now: f64) -> JsValue {
+fn stats_object(inner: &Inner, now: f64) -> JsValue {
+    let engine = &inner.engine;
     let s = engine.stats();
+    let decode_time = if s.frames_decoded > 0 {
+        inner.decode_seconds / s.frames_decoded as f64
+    } else {
+        0.0
+    };
     Obj::new()
+        .set("bitrate", inner.meter.bits_per_second())
+        .set("decodeTime", decode_time)
         .set("bytesReceived", s.bytes_received as f64)
         .set("framesDecoded", s.frames_decoded as f64)
         .set("framesShown", s.frames_shown as f64)
@@ -841,6 +858,8 @@ fn build_inner(
         port,
         last_animation_frame: 0.0,
         fetch_generation: 0,
+        meter: crate::core::BitRateMeter::new(),
+        decode_seconds: 0.0,
     }));
     // The animation loop owns the player until `destroy()`, like a playing media element:
     // a player the page keeps no reference to goes on playing.
@@ -1181,8 +1200,9 @@ impl Player {
         self.inner.try_borrow().is_ok_and(|i| i.remote.is_some())
     }
 
-    /// Counters: `bytesReceived`, `framesDecoded`, `framesShown`, `framesDropped`,
-    /// `audioFramesDecoded`, `audioFramesPlayed`, `audioFramesDropped`, `decoderWarnings`,
+    /// Counters: `bytesReceived`, `bitrate` (bits/s over the last 2 s), `framesDecoded`,
+    /// `framesShown`, `framesDropped`, `decodeTime` (average seconds of decoding per video
+    /// frame), `audioFramesDecoded`, `audioFramesPlayed`, `audioFramesDropped`, `decoderWarnings`,
     /// `latency` (live: seconds between the newest decoded frame and the one on screen),
     /// `audioAhead` (seconds of audio queued in the output), `queuedFrames`. With a worker
     /// they are at most 50 ms old.
@@ -1196,8 +1216,8 @@ impl Player {
                 .mirror
                 .stats
                 .clone()
-                .unwrap_or_else(|| stats_object(&i.engine, 0.0)),
-            None => stats_object(&i.engine, i.now()),
+                .unwrap_or_else(|| stats_object(&i, 0.0)),
+            None => stats_object(&i, i.now()),
         }
     }
 }

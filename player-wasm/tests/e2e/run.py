@@ -286,6 +286,11 @@ def main():
         shown = wait_for(driver, "const p = document.getElementById('player').playerInstance;"
                                  "return p && p.stats && p.stats.framesShown > 50 && p.stats", 30)
         check("the demo page shows frames", bool(shown), json.dumps(shown))
+        if shown:
+            check("stats.bitrate is the stream's (about 2 Mbit/s)",
+                  0.5e6 < shown["bitrate"] < 8e6, f"{shown['bitrate']:.0f} bit/s")
+            check("stats.decodeTime is a plausible time per frame",
+                  0 < shown["decodeTime"] < 0.1, f"{shown['decodeTime'] * 1000:.2f} ms")
         in_worker = driver.js("return document.getElementById('player').playerInstance.inWorker")
         check("the demo plays in a worker", in_worker is True)
         png = driver.screenshot()
