@@ -276,6 +276,17 @@ def main():
               any(r.startswith("bytes=") and not r.startswith("bytes=-") and r != "bytes=0-"
                   for r in RANGE_REQUESTS), str(RANGE_REQUESTS))
 
+        print("resource hygiene in workers (50 create/destroy cycles, then 8 players):")
+        driver.go(f"http://127.0.0.1:{http_port}/player-wasm/tests/e2e/cycles.html"
+                  f"?src={colour_url}&cycles=50&players=8")
+        result = wait_for(driver, "return window.result", 120)
+        check("every one of 50 successive worker players showed a picture",
+              bool(result) and result["cyclesOk"] == 50 and result["workers"] == 50, json.dumps(result))
+        check("then 8 worker players on one page all render with WebGL",
+              bool(result) and result["playersShowing"] == 8 and result["playersInWorker"] == 8
+              and all(r.startswith("webgl") for r in result["renderers"]) and not result["errors"],
+              json.dumps(result))
+
         print("404:")
         driver.go(f"{page}?src=/no/such/file.ts")
         log = wait_for(driver, "return window.log.find(l => l.startsWith('error'))", 10)
