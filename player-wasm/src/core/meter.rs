@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 /// Seconds over which the bit rate is averaged.
 const WINDOW: f64 = 2.0;
 
-/// The bit rate of the bytes received over the last [`WINDOW`] seconds.
+/// The bit rate of the bytes received over the last 2 seconds.
 #[derive(Debug, Default)]
 pub struct BitRateMeter {
     /// (host time, total bytes received then), oldest first.
